@@ -1,0 +1,18 @@
+// The CUDA backend, seen from plain C++: no CUDA headers here, so host/ code never needs nvcc.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "host/core/backend.h"
+
+namespace unfriend {
+
+/// True when a CUDA device can be used; otherwise `reason` says why in one line (no driver, no
+/// device, driver too old, ...). Any CUDA failure counts as "no GPU", never as a crash.
+bool cuda_device_usable(int device, std::string* reason);
+
+/// Throws InputError with the reason when no usable GPU is present.
+std::unique_ptr<Backend> make_cuda_backend(const BackendOptions& options);
+
+}  // namespace unfriend

@@ -1,0 +1,33 @@
+// Helpers shared by the test files: scratch folders, the shared data sets, running the CLI.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace unfriend::test {
+
+/// A fresh empty folder for the running test, under the system temp folder.
+std::string scratch_dir();
+
+/// Path of a file or folder under ../shared/data, or "" when it is absent (then GTEST_SKIP).
+std::string shared_data(const std::string& relative);
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+/// Runs the unfriend binary with `args` (a shell-quoted string) and captures its output.
+CommandResult run_unfriend(const std::string& args);
+
+/// Runs any shell command and captures its output.
+CommandResult run_command(const std::string& command);
+
+bool file_exists(const std::string& path);
+
+/// Seeded standard-normal matrix [rows x cols], row-major.
+std::vector<float> random_normal(int64_t rows, int64_t cols, uint64_t seed);
+
+}  // namespace unfriend::test
