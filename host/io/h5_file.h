@@ -15,8 +15,11 @@ StoredFloat stored_float_from_string(const std::string& name);  // throws InputE
 /// Writes a new HDF5 file atomically: everything goes to "<path>.tmp-<pid>" which commit()
 /// flushes, closes and renames to `path`. Destroying an uncommitted writer removes the
 /// temporary file, so a failure never leaves a partial file under the final name.
-/// Throws InputError when `path` exists and overwrite is false, or its folder is not writable;
-/// RuntimeFailure for write errors (e.g. out of disk), naming the file.
+/// Throws InputError when `path` exists and overwrite is false, or its folder is missing or not
+/// writable; RuntimeFailure for write errors (e.g. out of disk), naming the file - after which
+/// the temporary file is already removed and the writer refuses further writes. Misuse (a
+/// dataset written twice, an attribute on a missing object) throws std::invalid_argument.
+/// Strings are variable-length UTF-8 (what h5py reads as str).
 class H5Writer {
  public:
   H5Writer(const std::string& path, bool overwrite);
@@ -35,6 +38,13 @@ class H5Writer {
   void write_matrix(const std::string& dataset, const float* data, int64_t rows, int64_t cols,
                     StoredFloat stored = StoredFloat::float32, int64_t chunk_rows = 0,
                     int gzip_level = 0);
+  /// The same matrix written in pieces, for data that does not fit in memory at once: create
+  /// it, then write consecutive or arbitrary row ranges (rows never written read back as 0).
+  void create_matrix(const std::string& dataset, int64_t rows, int64_t cols,
+                     StoredFloat stored = StoredFloat::float32, int64_t chunk_rows = 0,
+                     int gzip_level = 0);
+  void write_matrix_rows(const std::string& dataset, int64_t begin, int64_t count,
+                         const float* data);
   /// A [rows x cols] int64 matrix (e.g. /graph/neighbors).
   void write_int64_matrix(const std::string& dataset, const int64_t* data, int64_t rows,
                           int64_t cols);
@@ -45,21 +55,40 @@ class H5Writer {
   void set_attribute(const std::string& object, const std::string& name, const std::string& value);
   void set_attribute(const std::string& object, const std::string& name, double value);
   void set_attribute(const std::string& object, const std::string& name, int64_t value);
+  /// A plain int literal would be ambiguous between the double and int64_t overloads.
+  void set_attribute(const std::string& object, const std::string& name, int value) {
+    set_attribute(object, name, static_cast<int64_t>(value));
+  }
+  void set_attribute(const std::string& object, const std::string& name, const char* value) {
+    set_attribute(object, name, std::string(value));
+  }
 
+  /// Flushes, closes and renames the temporary file to path(). Nothing can be written after.
   void commit();
   const std::string& path() const { return path_; }
   const std::string& temp_path() const { return temp_path_; }
 
  private:
-  int64_t ensure_parent_groups(const std::string& dataset);
+  void check_usable() const;
+  void create_dataset(const std::string& dataset, int64_t file_type,
+                      const std::vector<int64_t>& dims, int64_t chunk_rows, int gzip_level);
+  void write_dataset(const std::string& dataset, int64_t file_type, int64_t memory_type,
+                     const std::vector<int64_t>& dims, const void* data);
+  void write_attribute(const std::string& object, const std::string& name, int64_t type,
+                       const void* value);
+  [[noreturn]] void fail(const std::string& message);
+  void discard() noexcept;
   std::string path_;
   std::string temp_path_;
+  bool overwrite_ = false;
   int64_t file_ = -1;
   bool committed_ = false;
+  bool failed_ = false;
 };
 
-/// Read access to whole 1-D datasets and attributes of an existing file (read-only).
-/// Errors are InputError "FILE: fault".
+/// Read access to whole datasets and attributes of an existing file (opened read-only; the
+/// file is never modified). Errors are InputError "FILE: fault" (missing file, not HDF5,
+/// missing object, wrong type, unreadable data).
 class H5Reader {
  public:
   explicit H5Reader(const std::string& path);
@@ -67,12 +96,19 @@ class H5Reader {
   H5Reader(const H5Reader&) = delete;
   H5Reader& operator=(const H5Reader&) = delete;
 
+  /// Whether a group or dataset exists at `object` (false, not an error, when parents are
+  /// missing).
   bool has(const std::string& object) const;
-  std::vector<int64_t> read_int64(const std::string& dataset) const;  // any integer type
-  std::vector<float> read_float32(const std::string& dataset) const;  // any float type
-  std::vector<std::string> read_strings(const std::string& dataset) const;
-  std::vector<int64_t> shape(const std::string& dataset) const;
+  /// All elements, row-major (use shape() for the extents of a matrix).
+  std::vector<int64_t> read_int64(const std::string& dataset) const;        // any integer type
+  std::vector<float> read_float32(const std::string& dataset) const;        // any float type
+  std::vector<double> read_float64(const std::string& dataset) const;       // any float type
+  std::vector<std::string> read_strings(const std::string& dataset) const;  // vlen or fixed
+  std::vector<int64_t> shape(const std::string& dataset) const;             // empty for a scalar
+  bool has_attribute(const std::string& object, const std::string& name) const;
   std::string read_string_attribute(const std::string& object, const std::string& name) const;
+  double read_double_attribute(const std::string& object, const std::string& name) const;
+  int64_t read_int64_attribute(const std::string& object, const std::string& name) const;
   const std::string& path() const { return path_; }
 
  private:

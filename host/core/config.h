@@ -1,0 +1,85 @@
+// The sweep's configuration: every knob, its default, and loading from TOML. configs/default.toml
+// documents each key; a key we do not know is an error naming it, so a typo never silently falls
+// back to a default.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "host/core/backend.h"
+
+namespace unfriend {
+
+/// A threshold that is either derived from the data ("auto") or fixed by the user.
+struct AutoValue {
+  bool automatic = true;
+  double value = 0;
+};
+
+struct SweepConfig {
+  struct Input {
+    std::string features = "/accounts/features";
+    std::string ids = "/accounts/id";
+    int64_t block_rows = 0;          // 0: from the file's chunking, about 64 MiB a block
+    std::string on_invalid = "error";  // "error" or "skip" for NaN/Inf/all-zero rows
+  } input;
+
+  struct Preprocess {
+    bool standardize = true;  // per-feature (x - mean) / deviation from a streaming pass
+    Metric metric = Metric::cosine;
+  } preprocess;
+
+  KnnParams knn;  // k, mode, IVF/HNSW parameters, seed
+
+  struct Recall {
+    int64_t sample_rows = 1000;  // rows whose approximate neighbours are checked against exact
+  } recall;
+
+  struct Duplicates {
+    // Near-duplicates: pairs whose distance is this many times smaller than the typical
+    // nearest-neighbour distance of the population (auto), or a fixed similarity.
+    AutoValue min_similarity;
+    double distance_ratio = 0.02;
+  } duplicates;
+
+  struct Clusters {
+    int min_pts = 8;  // neighbours an account needs within eps to be a core account
+    AutoValue eps_similarity;  // auto: derived from the distribution of min_pts-th neighbour distances
+    double min_log_gap = 0.4;  // auto eps: a farm must be exp(gap) x tighter than the genuine mode
+    double min_peak_gap = 1.2;  // auto eps: a farm population peaks exp(gap) x tighter than genuine
+    double robust_z = 5.0;     // auto eps: how many robust deviations below the genuine mode
+    double min_tightness = 1.25;  // cluster kept only if its surroundings are this many x looser
+    int min_size = 0;            // 0: min_pts + 1
+  } clusters;
+
+  struct Output {
+    bool write_graph = false;  // /graph/neighbors and /graph/similarity
+    bool overwrite = false;
+    int top_clusters = 10;     // clusters listed in the stdout summary
+  } output;
+
+  struct Run {
+    BackendKind backend = BackendKind::automatic;
+    int threads = 0;             // 0: all cores
+    int64_t max_memory_bytes = 0;  // 0: no planning limit
+    int64_t gpu_memory_bytes = 0;  // 0: a share of free device memory
+  } run;
+};
+
+/// Loads a TOML file over the defaults. Unknown keys, wrong types and out-of-range values are
+/// InputError "FILE: key 'section.key' ...".
+SweepConfig load_config(const std::string& path);
+/// The same from TOML text (the name is used in messages).
+SweepConfig parse_config(const std::string& toml_text, const std::string& name);
+/// Range checks shared by the loader and the CLI overrides; throws InputError naming `source`.
+void validate_config(const SweepConfig& config, const std::string& source);
+
+/// The full effective configuration, as recorded in output attributes and the JSON summary.
+nlohmann::json config_to_json(const SweepConfig& config);
+
+/// Parses "4G", "512M", "1000000" (bytes). Throws InputError naming `option`.
+int64_t parse_bytes(const std::string& text, const std::string& option);
+
+}  // namespace unfriend

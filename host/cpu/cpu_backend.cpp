@@ -1,0 +1,37 @@
+#include "host/cpu/cpu_backend.h"
+
+#include "host/cpu/components.h"
+#include "host/cpu/faiss_knn.h"
+#include "host/cpu/thread_limit.h"
+
+namespace unfriend {
+
+namespace {
+
+class CpuBackend final : public Backend {
+ public:
+  explicit CpuBackend(const BackendOptions& options) : options_(options) {}
+
+  std::string name() const override { return "cpu"; }
+
+  KnnGraph knn_graph(MatrixView data, const KnnParams& params, KnnReport* report) override {
+    ThreadLimit limit(options_.threads);
+    return faiss_knn_graph(data, params, report);
+  }
+
+  std::vector<int64_t> threshold_components(const KnnGraph& graph, float min_similarity,
+                                            const std::vector<uint8_t>& include) override {
+    return cpu_threshold_components(graph, min_similarity, include);
+  }
+
+ private:
+  BackendOptions options_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_cpu_backend(const BackendOptions& options) {
+  return std::make_unique<CpuBackend>(options);
+}
+
+}  // namespace unfriend

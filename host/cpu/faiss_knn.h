@@ -1,0 +1,46 @@
+// The kNN graph on the CPU with FAISS: exact (brute force), IVF-Flat and HNSW search.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "host/core/backend.h"
+#include "host/core/knn_graph.h"
+#include "host/core/matrix.h"
+
+namespace unfriend {
+
+/// The mode KnnMode::automatic stands for at `rows` rows: exact up to
+/// params.auto_exact_max_rows, IVF above. Other modes are returned unchanged.
+KnnMode resolve_knn_mode(int64_t rows, const KnnParams& params);
+
+/// IVF-Flat settings actually used for a search of `rows` rows.
+struct IvfSettings {
+  int nlist = 1;
+  int nprobe = 1;
+  int64_t train_rows = 0;
+};
+
+/// params' IVF values where set, else the defaults: nlist about 4*sqrt(rows) clamped to
+/// [1, rows/39] (FAISS wants at least 39 training points per list); nprobe max(32, nlist/8)
+/// capped at nlist, which keeps recall@k at 0.95 or more on clustered data (not on structureless
+/// data: measure with knn_recall_on_sample and raise ivf_nprobe there); train_rows
+/// min(rows, max(64*nlist, 50000)). Throws InputError for values that cannot work (nlist > rows,
+/// train_rows < nlist, negative values).
+IvfSettings resolve_ivf_settings(int64_t rows, const KnnParams& params);
+
+/// The kNN graph of `data` against itself (see Backend::knn_graph): k+1 candidates per row plus
+/// a small rescoring margin (capped at the row count), self removed, candidates rescored in
+/// double (pair_similarity) and cut to k, canonical row order. Uses the caller's OpenMP/BLAS
+/// thread settings. Exact results do not depend on query_block_rows or the thread count; HNSW
+/// inserts rows in parallel, so its graph (not its recall) can vary from run to run.
+/// Throws InputError for bad parameters or non-finite data, RuntimeFailure when FAISS fails.
+KnnGraph faiss_knn_graph(MatrixView data, const KnnParams& params, KnnReport* report);
+
+/// Exact k nearest neighbours (self excluded, canonical order) of the data rows listed in
+/// query_rows, by FAISS brute force against all rows: row q of the result is data row
+/// query_rows[q]. The reference for recall measurements.
+KnnGraph exact_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows, int k,
+                           Metric metric);
+
+}  // namespace unfriend

@@ -1,0 +1,413 @@
+#include "host/pipeline/sweep.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+
+#include "host/core/backend.h"
+#include "host/core/error.h"
+#include "host/core/progress.h"
+#include "host/cpu/knn_recall.h"
+#include "host/io/feature_reader.h"
+#include "host/io/h5_file.h"
+#include "host/pipeline/density.h"
+#include "host/pipeline/groups.h"
+#include "host/pipeline/preprocess.h"
+
+namespace unfriend {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+class StageClock {
+ public:
+  void start(const std::string& stage) {
+    stage_ = stage;
+    begin_ = std::chrono::steady_clock::now();
+  }
+  double stop() {
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin_).count();
+    times_.push_back(StageTime{stage_, s});
+    return s;
+  }
+  const std::vector<StageTime>& times() const { return times_; }
+  nlohmann::json json() const {
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto& t : times_) j[t.stage] = t.seconds;
+    return j;
+  }
+
+ private:
+  std::string stage_;
+  std::chrono::steady_clock::time_point begin_;
+  std::vector<StageTime> times_;
+};
+
+// Fails before any work when the output could not be written at the end.
+void check_output_path(const std::string& output, const std::string& input, bool overwrite) {
+  std::error_code ec;
+  if (fs::exists(output, ec)) {
+    if (fs::equivalent(output, input, ec)) {
+      throw InputError(fmt::format("{}: the output must not be the input file", output));
+    }
+    if (!overwrite) throw InputError(fmt::format("{}: exists (use --overwrite)", output));
+    if (fs::is_directory(output, ec)) throw InputError(fmt::format("{}: is a directory", output));
+  }
+  fs::path parent = fs::path(output).parent_path();
+  if (parent.empty()) parent = ".";
+  if (!fs::is_directory(parent, ec)) {
+    throw InputError(fmt::format("{}: cannot create output (folder {} does not exist)", output,
+                                 parent.string()));
+  }
+  if (::access(parent.c_str(), W_OK) != 0) {
+    throw InputError(fmt::format("{}: cannot create output (folder {} is not writable)", output,
+                                 parent.string()));
+  }
+}
+
+std::string human_bytes(double bytes) {
+  if (bytes >= 1024.0 * 1024 * 1024) return fmt::format("{:.2f} GiB", bytes / (1024.0 * 1024 * 1024));
+  return fmt::format("{:.1f} MiB", bytes / (1024.0 * 1024));
+}
+
+// The host memory the sweep plans for: features, the search index's copy of them, the graph
+// with its distances, and one read block.
+double planned_bytes(int64_t rows, int64_t cols, int k, int64_t block_rows) {
+  double features = static_cast<double>(rows) * cols * 4;
+  double graph = static_cast<double>(rows) * k * (8 + 4 + 4);
+  double labels = static_cast<double>(rows) * 8 * 6;
+  return 2 * features + graph + labels + static_cast<double>(block_rows) * cols * 8;
+}
+
+void write_atomic_text(const std::string& path, const std::string& text) {
+  std::string temp = fmt::format("{}.tmp-{}", path, ::getpid());
+  {
+    std::ofstream out(temp, std::ios::trunc);
+    if (!out) throw RuntimeFailure(fmt::format("{}: cannot write", temp));
+    out << text;
+    out.flush();
+    if (!out) {
+      out.close();
+      fs::remove(temp);
+      throw RuntimeFailure(fmt::format("{}: write failed (disk full?)", path));
+    }
+  }
+  std::error_code ec;
+  fs::rename(temp, path, ec);
+  if (ec) {
+    fs::remove(temp);
+    throw RuntimeFailure(fmt::format("{}: cannot rename into place: {}", path, ec.message()));
+  }
+}
+
+}  // namespace
+
+std::string summary_path_for(const std::string& output_path) {
+  fs::path p(output_path);
+  std::string stem = p.extension() == ".h5" || p.extension() == ".hdf5" ? p.stem().string()
+                                                                         : p.filename().string();
+  return (p.parent_path() / (stem + ".summary.json")).string();
+}
+
+SweepSummary run_sweep(const SweepRequest& request) {
+  const SweepConfig& config = request.config;
+  validate_config(config, request.config_source);
+  StageClock clock;
+  auto wall_start = std::chrono::steady_clock::now();
+
+  // Open and validate everything that can be checked up front.
+  clock.start("open");
+  FeatureReader reader(request.input_path, config.input.features, config.input.ids);
+  const InputInfo& info = reader.info();
+  check_output_path(request.output_path, request.input_path, config.output.overwrite);
+  std::vector<int64_t> ids = reader.read_ids();
+  int64_t block_rows = config.input.block_rows > 0 ? config.input.block_rows
+                                                   : reader.suggested_block_rows();
+  double plan = planned_bytes(info.rows, info.cols, config.knn.k, block_rows);
+  if (config.run.max_memory_bytes > 0 && plan > config.run.max_memory_bytes) {
+    throw InputError(fmt::format(
+        "{}: {} rows x {} features need about {} of host memory (features {}, index copy, graph "
+        "k={}), over --max-memory {}",
+        request.input_path, info.rows, info.cols, human_bytes(plan),
+        human_bytes(static_cast<double>(info.rows) * info.cols * 4), config.knn.k,
+        human_bytes(static_cast<double>(config.run.max_memory_bytes))));
+  }
+  BackendOptions backend_options;
+  backend_options.threads = config.run.threads;
+  backend_options.gpu_memory_bytes = config.run.gpu_memory_bytes;
+  std::unique_ptr<Backend> backend = make_backend(config.run.backend, backend_options);
+  clock.stop();
+  log_info(fmt::format("input {}: {} accounts x {} features ({}), backend {}", info.file,
+                       info.rows, info.cols, info.dtype, backend->name()));
+
+  clock.start("read");
+  LoadedFeatures loaded =
+      load_features(reader, ids, block_rows, config.input.on_invalid == "skip");
+  double read_seconds = clock.stop();
+  Matrix& matrix = loaded.matrix;
+  const int64_t assessed = matrix.rows;
+  if (!loaded.invalid_rows.empty()) {
+    log_info(fmt::format("{} rows with NaN, Inf or all-zero features left out (labelled -2)",
+                         loaded.invalid_rows.size()));
+  }
+
+  clock.start("preprocess");
+  FeatureStats stats;
+  if (config.preprocess.standardize) {
+    stats = column_stats(matrix);
+    standardize(matrix, stats);
+    if (stats.constant_features > 0) {
+      log_info(fmt::format("{} constant features carry no signal and were zeroed",
+                           stats.constant_features));
+    }
+  }
+  normalize_for_metric(matrix, config.preprocess.metric);
+  std::vector<float> squared_norms;
+  if (config.preprocess.metric == Metric::inner_product) squared_norms = row_squared_norms(matrix);
+  clock.stop();
+
+  clock.start("knn");
+  KnnParams knn = config.knn;
+  knn.metric = config.preprocess.metric;
+  KnnReport knn_report;
+  KnnGraph graph = backend->knn_graph(matrix.view(), knn, &knn_report);
+  clock.stop();
+
+  double recall = std::numeric_limits<double>::quiet_NaN();
+  int64_t recall_rows = 0;
+  if (knn_report.mode_used != KnnMode::exact && config.recall.sample_rows > 0 && assessed > 1) {
+    clock.start("recall");
+    recall_rows = std::min(config.recall.sample_rows, assessed);
+    recall = knn_recall_on_sample(matrix.view(), graph, knn.metric, recall_rows, knn.seed);
+    clock.stop();
+    log_info(fmt::format("kNN {} recall@{} = {:.4f} on {} sampled rows against exact search",
+                         to_string(knn_report.mode_used), graph.k, recall, recall_rows));
+  }
+  // The features are no longer needed: free them before the graph stages.
+  Matrix().values.swap(matrix.values);
+
+  clock.start("groups");
+  std::vector<float> distances = edge_distances(graph, config.preprocess.metric, squared_norms);
+  DensityModel model = fit_density_model(graph, distances, config.preprocess.metric, config);
+  DupGroups dups =
+      find_duplicate_groups(*backend, graph, distances, config.preprocess.metric, model);
+  Clusters clusters =
+      find_clusters(*backend, graph, distances, config.preprocess.metric, model, config);
+  clock.stop();
+
+  // Back to input rows: -2 marks rows that were not assessed.
+  clock.start("write");
+  const int64_t n = info.rows;
+  std::vector<int64_t> cluster_label(static_cast<size_t>(n), -2), dup_label(static_cast<size_t>(n), -2);
+  std::vector<float> score(static_cast<size_t>(n), std::numeric_limits<float>::quiet_NaN());
+  int64_t flagged = 0;
+  for (int64_t r = 0; r < assessed; ++r) {
+    size_t row = static_cast<size_t>(loaded.input_row[static_cast<size_t>(r)]);
+    cluster_label[row] = clusters.label[static_cast<size_t>(r)];
+    dup_label[row] = dups.label[static_cast<size_t>(r)];
+    score[row] = static_cast<float>(model.anomaly(model.core_distance[static_cast<size_t>(r)]));
+    flagged += cluster_label[row] >= 0 || dup_label[row] >= 0;
+  }
+  auto id_of = [&](int64_t assessed_row) {
+    return ids[static_cast<size_t>(loaded.input_row[static_cast<size_t>(assessed_row)])];
+  };
+
+  nlohmann::json model_json = {
+      {"min_pts", model.min_pts},
+      {"genuine_log_core_distance", model.genuine_log_mode},
+      {"genuine_core_distance", std::exp(model.genuine_log_mode)},
+      {"genuine_log_spread", model.genuine_log_spread},
+      {"valley_found", model.valley_found},
+      {"eps_distance", model.eps},
+      {"eps_rule", model.eps_rule},
+      {"duplicate_distance", model.duplicate_distance},
+      {"duplicate_rule", model.duplicate_rule}};
+  if (config.preprocess.metric != Metric::inner_product) {
+    model_json["eps_similarity"] = similarity_at_distance(config.preprocess.metric, model.eps);
+    model_json["duplicate_similarity"] =
+        similarity_at_distance(config.preprocess.metric, model.duplicate_distance);
+  }
+  if (model.valley_found) model_json["valley_core_distance"] = std::exp(model.valley_log);
+
+  nlohmann::json knn_json = {{"mode", to_string(knn_report.mode_used)},
+                             {"k", graph.k},
+                             {"metric", to_string(config.preprocess.metric)}};
+  if (knn_report.mode_used == KnnMode::ivf) {
+    knn_json["ivf_nlist"] = knn_report.ivf_nlist;
+    knn_json["ivf_nprobe"] = knn_report.ivf_nprobe;
+  }
+  if (recall_rows > 0) {
+    knn_json["recall_at_k"] = recall;
+    knn_json["recall_sample_rows"] = recall_rows;
+  }
+
+  H5Writer writer(request.output_path, config.output.overwrite);
+  writer.write_int64("/accounts/id", ids);
+  writer.write_int64("/labels/cluster", cluster_label);
+  writer.write_int64("/labels/dup_group", dup_label);
+  writer.write_float32("/labels/score", score);
+  {
+    std::vector<int64_t> id, size, core_size, representative;
+    std::vector<std::string> kind;
+    std::vector<float> mean_similarity, tightness, cscore, internal, surround;
+    for (const Cluster& c : clusters.clusters) {
+      id.push_back(c.id);
+      size.push_back(c.size);
+      core_size.push_back(c.core_size);
+      representative.push_back(id_of(c.representative));
+      kind.push_back(c.kind);
+      mean_similarity.push_back(static_cast<float>(c.mean_similarity));
+      tightness.push_back(static_cast<float>(c.tightness));
+      cscore.push_back(static_cast<float>(c.score));
+      internal.push_back(static_cast<float>(c.internal_distance));
+      surround.push_back(static_cast<float>(c.surround_distance));
+    }
+    writer.write_int64("/clusters/id", id);
+    writer.write_int64("/clusters/size", size);
+    writer.write_strings("/clusters/kind", kind);
+    writer.write_float32("/clusters/mean_similarity", mean_similarity);
+    writer.write_float32("/clusters/tightness", tightness);
+    writer.write_float32("/clusters/score", cscore);
+    writer.write_int64("/clusters/core_size", core_size);
+    writer.write_float32("/clusters/internal_distance", internal);
+    writer.write_float32("/clusters/surround_distance", surround);
+    writer.write_int64("/clusters/representative_id", representative);
+  }
+  {
+    std::vector<int64_t> id, size, representative;
+    std::vector<float> mean_similarity, min_similarity;
+    for (const DupGroup& g : dups.groups) {
+      id.push_back(g.id);
+      size.push_back(g.size);
+      representative.push_back(id_of(g.representative));
+      mean_similarity.push_back(static_cast<float>(g.mean_similarity));
+      min_similarity.push_back(static_cast<float>(g.min_similarity));
+    }
+    writer.write_int64("/dup_groups/id", id);
+    writer.write_int64("/dup_groups/size", size);
+    writer.write_float32("/dup_groups/mean_similarity", mean_similarity);
+    writer.write_float32("/dup_groups/min_similarity", min_similarity);
+    writer.write_int64("/dup_groups/representative_id", representative);
+  }
+  if (config.output.write_graph) {
+    // Neighbours as input row indices, one row per input row; rows not assessed stay -1 / NaN.
+    const int k = graph.k;
+    std::vector<int64_t> neighbors(static_cast<size_t>(n * k), -1);
+    std::vector<float> similarity(static_cast<size_t>(n * k),
+                                  std::numeric_limits<float>::quiet_NaN());
+    for (int64_t r = 0; r < assessed; ++r) {
+      size_t row = static_cast<size_t>(loaded.input_row[static_cast<size_t>(r)]);
+      for (int j = 0; j < k; ++j) {
+        int64_t nb = graph.neighbors[static_cast<size_t>(r * k + j)];
+        if (nb < 0) continue;
+        neighbors[row * k + j] = loaded.input_row[static_cast<size_t>(nb)];
+        similarity[row * k + j] = graph.similarity[static_cast<size_t>(r * k + j)];
+      }
+    }
+    writer.write_int64_matrix("/graph/neighbors", neighbors.data(), n, k);
+    writer.write_float32_matrix("/graph/similarity", similarity.data(), n, k);
+    writer.set_attribute("/graph/similarity", "metric", to_string(config.preprocess.metric));
+  }
+  clock.stop();
+  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+
+  nlohmann::json summary;
+  summary["unfriend_version"] = UNFRIEND_VERSION;
+  summary["input"] = {{"path", request.input_path},
+                      {"rows", info.rows},
+                      {"features", info.cols},
+                      {"dtype", info.dtype},
+                      {"read_mb_per_s", read_seconds > 0 ? loaded.bytes_read / 1e6 / read_seconds : 0}};
+  summary["output"] = {{"path", request.output_path},
+                       {"summary", summary_path_for(request.output_path)}};
+  summary["config_source"] = request.config_source;
+  summary["config"] = config_to_json(config);
+  summary["backend"] = backend->name();
+  summary["knn"] = knn_json;
+  summary["thresholds"] = model_json;
+  int64_t cluster_accounts = 0, dup_accounts = 0;
+  for (const auto& c : clusters.clusters) cluster_accounts += c.size;
+  for (const auto& g : dups.groups) dup_accounts += g.size;
+  summary["counts"] = {{"accounts", info.rows},
+                       {"assessed", assessed},
+                       {"not_assessed", static_cast<int64_t>(loaded.invalid_rows.size())},
+                       {"flagged", flagged},
+                       {"clusters", clusters.clusters.size()},
+                       {"cluster_accounts", cluster_accounts},
+                       {"candidate_clusters", clusters.candidates},
+                       {"rejected_not_tighter_than_surroundings", clusters.rejected_loose},
+                       {"rejected_too_small", clusters.rejected_small},
+                       {"dup_groups", dups.groups.size()},
+                       {"dup_accounts", dup_accounts}};
+  nlohmann::json top = nlohmann::json::array();
+  for (size_t i = 0; i < clusters.clusters.size() && i < static_cast<size_t>(config.output.top_clusters); ++i) {
+    const Cluster& c = clusters.clusters[i];
+    top.push_back({{"id", c.id},
+                   {"size", c.size},
+                   {"kind", c.kind},
+                   {"mean_similarity", c.mean_similarity},
+                   {"tightness", c.tightness},
+                   {"score", c.score},
+                   {"representative_id", id_of(c.representative)}});
+  }
+  summary["top_clusters"] = top;
+  nlohmann::json stage_json = clock.json();
+  summary["stage_seconds"] = stage_json;
+  summary["wall_seconds"] = wall;
+
+  writer.set_attribute("/", "unfriend_version", std::string(UNFRIEND_VERSION));
+  writer.set_attribute("/", "input_path", request.input_path);
+  writer.set_attribute("/", "input_rows", info.rows);
+  writer.set_attribute("/", "input_features", info.cols);
+  writer.set_attribute("/", "config", config_to_json(config).dump());
+  writer.set_attribute("/", "config_source", request.config_source);
+  writer.set_attribute("/", "backend", backend->name());
+  writer.set_attribute("/", "knn", knn_json.dump());
+  writer.set_attribute("/", "thresholds", model_json.dump());
+  writer.set_attribute("/", "stage_seconds", stage_json.dump());
+  writer.commit();
+  write_atomic_text(summary_path_for(request.output_path), summary.dump(2) + "\n");
+
+  std::string text = fmt::format(
+      "unfriend sweep: {} accounts ({} assessed, {} not assessed), backend {}, kNN {} k={}{}\n",
+      info.rows, assessed, loaded.invalid_rows.size(), backend->name(),
+      to_string(knn_report.mode_used), graph.k,
+      recall_rows > 0 ? fmt::format(" (recall@k {:.3f})", recall) : std::string());
+  text += fmt::format("  flagged accounts:      {} ({:.2f}%)\n", flagged,
+                      info.rows ? 100.0 * flagged / info.rows : 0.0);
+  text += fmt::format("  click-farm clusters:   {} ({} accounts; {} candidates, {} not tighter "
+                      "than their surroundings)\n",
+                      clusters.clusters.size(), cluster_accounts, clusters.candidates,
+                      clusters.rejected_loose);
+  text += fmt::format("  near-duplicate groups: {} ({} accounts)\n", dups.groups.size(),
+                      dup_accounts);
+  text += fmt::format("  thresholds (from the data): eps distance {:.4g} ({}), duplicate "
+                      "distance {:.4g} ({}), genuine core distance {:.4g}\n",
+                      model.eps, model.eps_rule, model.duplicate_distance, model.duplicate_rule,
+                      std::exp(model.genuine_log_mode));
+  if (!clusters.clusters.empty() && config.output.top_clusters > 0) {
+    text += "  top clusters:\n";
+    text += fmt::format("    {:>5} {:>7} {:<14} {:>8} {:>9} {:>7} {:>20}\n", "id", "size", "kind",
+                        "mean_sim", "tightness", "score", "representative_id");
+    for (size_t i = 0; i < clusters.clusters.size() && i < static_cast<size_t>(config.output.top_clusters); ++i) {
+      const Cluster& c = clusters.clusters[i];
+      text += fmt::format("    {:>5} {:>7} {:<14} {:>8.4f} {:>9.2f} {:>7.1f} {:>20}\n", c.id,
+                          c.size, c.kind, c.mean_similarity, c.tightness, c.score,
+                          id_of(c.representative));
+    }
+  }
+  text += "  time:";
+  for (const auto& t : clock.times()) text += fmt::format(" {} {:.2f}s,", t.stage, t.seconds);
+  text += fmt::format(" total {:.2f}s\n", wall);
+  text += fmt::format("  outputs: {} and {}\n", request.output_path,
+                      summary_path_for(request.output_path));
+  return SweepSummary{summary, text};
+}
+
+}  // namespace unfriend

@@ -1,0 +1,303 @@
+// Every backend against the same references: exact kNN against a naive double-precision brute
+// force written here, components against the CPU union-find. A backend that cannot be created
+// here (no GPU, or built without CUDA) is skipped with the reason.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <numeric>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "host/core/backend.h"
+#include "host/core/error.h"
+#include "host/core/knn_graph.h"
+#include "host/core/progress.h"
+#include "host/cpu/components.h"
+#include "tests/test_support.h"
+
+namespace unfriend {
+namespace {
+
+std::vector<float> make_data(int64_t rows, int64_t cols, uint64_t seed, Metric metric) {
+  std::vector<float> values = test::random_normal(rows, cols, seed);
+  if (metric == Metric::cosine) {
+    for (int64_t r = 0; r < rows; ++r) {
+      double norm = 0;
+      for (int64_t c = 0; c < cols; ++c)
+        norm += double(values[r * cols + c]) * values[r * cols + c];
+      norm = std::sqrt(norm);
+      for (int64_t c = 0; c < cols; ++c) values[r * cols + c] = float(values[r * cols + c] / norm);
+    }
+  }
+  return values;
+}
+
+double naive_similarity(const float* a, const float* b, int64_t cols, Metric metric) {
+  // Double accumulation in four independent sums: still exact to ~1e-15, and four times
+  // faster than one serial chain, which matters over 4099^2 pairs.
+  double sum[4] = {0, 0, 0, 0};
+  for (int64_t d = 0; d < cols; ++d) {
+    double term;
+    if (metric == Metric::l2) {
+      double diff = double(a[d]) - double(b[d]);
+      term = diff * diff;
+    } else {
+      term = double(a[d]) * double(b[d]);
+    }
+    sum[d & 3] += term;
+  }
+  const double total = (sum[0] + sum[1]) + (sum[2] + sum[3]);
+  return metric == Metric::l2 ? -total : total;
+}
+
+class BackendTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    set_quiet(true);
+    try {
+      backend_ = make_backend(backend_kind_from_string(GetParam()), BackendOptions{});
+    } catch (const InputError& e) {
+      GTEST_SKIP() << "backend " << GetParam() << " unavailable: " << e.what();
+    }
+    // The CPU rescored in double: float rounding only. A GPU may round inputs to fp16.
+    tol_ = GetParam() == "cpu" ? 1e-5 : 2e-3;
+  }
+
+  KnnGraph exact_knn(const std::vector<float>& values, int64_t cols, int k, Metric metric) {
+    KnnParams params;
+    params.k = k;
+    params.metric = metric;
+    params.mode = KnnMode::exact;
+    return backend_->knn_graph(MatrixView{values.data(), int64_t(values.size()) / cols, cols},
+                               params, nullptr);
+  }
+
+  /// Checks graphs of the same data (one per k) against brute force, computed once per row.
+  /// Tolerances scale with the size of the numbers a similarity is made of (|a||b| for dot
+  /// products, |a|^2+|b|^2 for squared distances), as fp16 rounding does; 1 for cosine rows.
+  void expect_exact(const std::vector<KnnGraph>& graphs, const std::vector<float>& values,
+                    int64_t cols, Metric metric, const std::string& what) {
+    const int64_t rows = int64_t(values.size()) / cols;
+    int most = 0;
+    for (const KnnGraph& got : graphs) {
+      ASSERT_EQ(got.rows, rows) << what;
+      ASSERT_EQ(got.neighbors.size(), size_t(rows * got.k)) << what;
+      ASSERT_EQ(got.similarity.size(), size_t(rows * got.k)) << what;
+      most = std::max(most, int(std::min<int64_t>(got.k, rows - 1)));
+    }
+    std::vector<double> norm(static_cast<size_t>(rows));
+    double max_norm = 0;
+    for (int64_t r = 0; r < rows; ++r) {
+      norm[size_t(r)] = std::sqrt(
+          naive_similarity(&values[r * cols], &values[r * cols], cols, Metric::inner_product));
+      max_norm = std::max(max_norm, norm[size_t(r)]);
+    }
+    std::vector<std::pair<double, int64_t>> all;
+    int failures = 0;
+    for (int64_t r = 0; r < rows && failures < 5; ++r) {
+      const double scale = metric == Metric::l2
+                               ? norm[size_t(r)] * norm[size_t(r)] + max_norm * max_norm
+                               : norm[size_t(r)] * max_norm;
+      const double slack = tol_ * std::max(1.0, scale);
+      all.clear();
+      for (int64_t j = 0; j < rows; ++j) {
+        if (j != r) {
+          all.emplace_back(naive_similarity(&values[r * cols], &values[j * cols], cols, metric), j);
+        }
+      }
+      std::partial_sort(all.begin(), all.begin() + most, all.end(),
+                        [](const auto& a, const auto& b) {
+                          return a.first != b.first ? a.first > b.first : a.second < b.second;
+                        });
+      for (const KnnGraph& got : graphs) {
+        std::string problem = check_row(got, r, all, values, cols, metric, slack);
+        if (!problem.empty()) {
+          ADD_FAILURE() << what << " k=" << got.k << ": " << problem;
+          ++failures;
+        }
+      }
+    }
+  }
+
+  /// One row of `got` against the sorted brute-force list `all` of that row; "" when right.
+  std::string check_row(const KnnGraph& got, int64_t r,
+                        const std::vector<std::pair<double, int64_t>>& all,
+                        const std::vector<float>& values, int64_t cols, Metric metric,
+                        double slack) {
+    const int k = got.k;
+    const int valid = int(std::min<int64_t>(k, got.rows - 1));
+    const int64_t* nb = got.neighbors_of(r);
+    const float* sim = got.similarity_of(r);
+    std::set<int64_t> seen;
+    const double kth = valid > 0 ? all[size_t(valid - 1)].first : 0;
+    for (int j = 0; j < k; ++j) {
+      const std::string at = "row " + std::to_string(r) + " slot " + std::to_string(j);
+      if (j >= valid) {
+        if (nb[j] != -1 || sim[j] != -std::numeric_limits<float>::infinity()) {
+          return at + ": expected padding";
+        }
+        continue;
+      }
+      if (nb[j] < 0 || nb[j] >= got.rows) return at + ": bad index " + std::to_string(nb[j]);
+      if (nb[j] == r) return at + ": the row itself";
+      if (!seen.insert(nb[j]).second) return at + ": repeated neighbour";
+      if (std::fabs(sim[j] - all[size_t(j)].first) > slack) {
+        return at + ": similarity " + std::to_string(sim[j]) + ", reference " +
+               std::to_string(all[size_t(j)].first);
+      }
+      const double truth = naive_similarity(&values[r * cols], &values[nb[j] * cols], cols, metric);
+      if (std::fabs(sim[j] - truth) > slack) {
+        return at + ": similarity does not belong to neighbour " + std::to_string(nb[j]);
+      }
+      if (j > 0 && (sim[j] > sim[j - 1] || (sim[j] == sim[j - 1] && nb[j] < nb[j - 1]))) {
+        return at + ": not in canonical order";
+      }
+      if (sim[j] < kth - slack) {
+        return at + ": neighbour " + std::to_string(nb[j]) + " is below the k-th";
+      }
+    }
+    // Every reference neighbour clearly above the k-th must be there.
+    for (int j = 0; j < valid; ++j) {
+      if (all[size_t(j)].first > kth + slack && !seen.count(all[size_t(j)].second)) {
+        return "row " + std::to_string(r) + ": misses neighbour " +
+               std::to_string(all[size_t(j)].second);
+      }
+    }
+    return "";
+  }
+
+  std::unique_ptr<Backend> backend_;
+  double tol_ = 1e-5;
+};
+
+const Metric k_metrics[] = {Metric::cosine, Metric::inner_product, Metric::l2};
+
+TEST_P(BackendTest, ExactKnnMatchesNaiveOnAwkwardSizes) {
+  struct Case {
+    int64_t rows, cols;
+    std::vector<int> ks;
+  };
+  // Sizes that are multiples of no tile: rows 1, 2, 1000, 4099; dims 3, 13, 65; k >= rows.
+  const std::vector<Case> cases = {
+      {1, 3, {1, 4}},         {2, 13, {1, 2, 5}},  {1000, 3, {1, 32}}, {1000, 13, {5, 1000}},
+      {1000, 65, {32, 1003}}, {4099, 13, {1, 32}}, {4099, 65, {32}}};
+  for (const Case& c : cases) {
+    for (Metric metric : k_metrics) {
+      std::vector<float> values = make_data(c.rows, c.cols, uint64_t(c.rows * 31 + c.cols), metric);
+      std::vector<KnnGraph> graphs;
+      for (int k : c.ks) {
+        graphs.push_back(exact_knn(values, c.cols, k, metric));
+        EXPECT_EQ(graphs.back().k, k);
+      }
+      expect_exact(graphs, values, c.cols, metric,
+                   GetParam() + " N=" + std::to_string(c.rows) + " D=" + std::to_string(c.cols) +
+                       " " + to_string(metric));
+    }
+  }
+}
+
+TEST_P(BackendTest, DuplicatesAreFoundAndSelfNeverAppears) {
+  const int64_t rows = 1000, cols = 13;
+  const int k = 8;
+  for (Metric metric : {Metric::cosine, Metric::l2}) {
+    std::vector<float> values = make_data(rows, cols, 5, metric);
+    // Row 17 copied 20 times (more than k) and row 400 copied twice.
+    for (int64_t r = 600; r < 620; ++r) {
+      std::copy(&values[17 * cols], &values[18 * cols], &values[r * cols]);
+    }
+    std::copy(&values[400 * cols], &values[401 * cols], &values[401 * cols]);
+    std::copy(&values[400 * cols], &values[401 * cols], &values[999 * cols]);
+    KnnGraph got = exact_knn(values, cols, k, metric);
+    const float full = metric == Metric::cosine ? 1.0f : 0.0f;
+    // A squared distance computed as |a|^2 + |b|^2 - 2ab carries rounding of |a|^2's size.
+    auto slack = [&](int64_t r) {
+      if (metric == Metric::cosine) return tol_;
+      return tol_ * std::max(1.0, 2 * naive_similarity(&values[r * cols], &values[r * cols], cols,
+                                                       Metric::inner_product));
+    };
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int j = 0; j < k; ++j) ASSERT_NE(got.neighbors_of(r)[j], r) << "row " << r;
+    }
+    std::set<int64_t> group = {17};
+    for (int64_t r = 600; r < 620; ++r) group.insert(r);
+    for (int64_t r : group) {
+      for (int j = 0; j < k; ++j) {
+        EXPECT_TRUE(group.count(got.neighbors_of(r)[j])) << "row " << r << " slot " << j;
+        EXPECT_NEAR(got.similarity_of(r)[j], full, slack(r)) << "row " << r;
+      }
+    }
+    for (int64_t r : {400, 401, 999}) {
+      std::set<int64_t> want = {400, 401, 999};
+      want.erase(r);
+      std::set<int64_t> first(got.neighbors_of(r), got.neighbors_of(r) + 2);
+      EXPECT_EQ(first, want) << "row " << r;
+      EXPECT_NEAR(got.similarity_of(r)[0], full, slack(r));
+      EXPECT_NEAR(got.similarity_of(r)[1], full, slack(r));
+    }
+    expect_exact({got}, values, cols, metric, GetParam() + " duplicates " + to_string(metric));
+  }
+}
+
+TEST_P(BackendTest, OneRowHasOnlyPadding) {
+  std::vector<float> values = {0.f, 1.f, 0.f};
+  KnnGraph got = exact_knn(values, 3, 3, Metric::cosine);
+  ASSERT_EQ(got.rows, 1);
+  for (int j = 0; j < 3; ++j) {
+    EXPECT_EQ(got.neighbors[size_t(j)], -1);
+    EXPECT_EQ(got.similarity[size_t(j)], -std::numeric_limits<float>::infinity());
+  }
+}
+
+TEST_P(BackendTest, ThresholdComponentsEqualTheCpuReference) {
+  // Real kNN graphs of clustered data (components of many sizes) and random graphs with
+  // padding, one-way edges and excluded rows.
+  for (int64_t rows : {1, 2, 1000, 4099}) {
+    const int64_t cols = 13;
+    std::vector<float> values = make_data(rows, cols, uint64_t(rows), Metric::cosine);
+    KnnGraph graph = exact_knn(values, cols, 6, Metric::cosine);
+    std::mt19937_64 rng(uint64_t(rows) + 1);
+    std::vector<uint8_t> include(static_cast<size_t>(rows));
+    for (auto& v : include) v = rng() % 5 != 0;
+    for (float threshold : {-1.f, 0.3f, 0.5f, 0.7f, 2.f}) {
+      for (const std::vector<uint8_t>& mask : {std::vector<uint8_t>{}, include}) {
+        EXPECT_EQ(backend_->threshold_components(graph, threshold, mask),
+                  cpu_threshold_components(graph, threshold, mask))
+            << GetParam() << " N=" << rows << " threshold " << threshold;
+      }
+    }
+  }
+  for (uint64_t seed : {1u, 2u}) {
+    std::mt19937_64 rng(seed);
+    const int64_t rows = 50021;
+    KnnGraph graph;
+    graph.rows = rows;
+    graph.k = 7;
+    std::uniform_real_distribution<float> unit(-1.f, 1.f);
+    for (int64_t i = 0; i < rows * graph.k; ++i) {
+      graph.neighbors.push_back(rng() % 13 == 0 ? -1 : int64_t(rng() % uint64_t(rows)));
+      graph.similarity.push_back(unit(rng));
+    }
+    canonicalize_rows(graph);
+    std::vector<uint8_t> include(static_cast<size_t>(rows));
+    for (auto& v : include) v = rng() % 3 != 0;
+    for (float threshold : {0.f, 0.6f, 0.9f}) {
+      EXPECT_EQ(backend_->threshold_components(graph, threshold, include),
+                cpu_threshold_components(graph, threshold, include))
+          << GetParam() << " seed " << seed << " threshold " << threshold;
+      EXPECT_EQ(backend_->threshold_components(graph, threshold, {}),
+                cpu_threshold_components(graph, threshold, {}))
+          << GetParam() << " seed " << seed << " threshold " << threshold;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, BackendTest, ::testing::Values("cpu", "cuda"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace unfriend
