@@ -15,7 +15,10 @@ void assemble_knn_rows(MatrixView data, Metric metric, const int64_t* self_rows,
   const float pad_similarity = -std::numeric_limits<float>::infinity();
 #pragma omp parallel
   {
-    std::vector<std::pair<double, int64_t>> kept;
+    // Similarities are rounded to float before sorting: the canonical order is on the values
+    // stored (float desc, index asc), so two neighbours whose doubles differ below float
+    // precision are ordered, and cut at k, by index.
+    std::vector<std::pair<float, int64_t>> kept;
     kept.reserve(static_cast<size_t>(k_search));
 #pragma omp for schedule(static)
     for (int64_t q = 0; q < n; ++q) {
@@ -25,8 +28,9 @@ void assemble_knn_rows(MatrixView data, Metric metric, const int64_t* self_rows,
       for (int j = 0; j < k_search; ++j) {
         int64_t other = cand[j];
         if (other < 0 || other >= data.rows || other == self) continue;
-        kept.emplace_back(pair_similarity(data.row(self), data.row(other), data.cols, metric),
-                          other);
+        kept.emplace_back(
+            static_cast<float>(pair_similarity(data.row(self), data.row(other), data.cols, metric)),
+            other);
       }
       std::sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) {
         if (a.first != b.first) return a.first > b.first;
@@ -41,7 +45,7 @@ void assemble_knn_rows(MatrixView data, Metric metric, const int64_t* self_rows,
       const int filled = static_cast<int>(std::min<size_t>(kept.size(), static_cast<size_t>(k)));
       for (int j = 0; j < filled; ++j) {
         nb[j] = kept[static_cast<size_t>(j)].second;
-        sim[j] = static_cast<float>(kept[static_cast<size_t>(j)].first);
+        sim[j] = kept[static_cast<size_t>(j)].first;
       }
       for (int j = filled; j < k; ++j) {
         nb[j] = -1;

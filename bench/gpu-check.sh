@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# The GPU check, run on a GPU machine from the repository root with bundle/ present (built here by
+# bench/make-gpu-bundle.sh and carried along):
+#   1. the GPU tests (test_cuda_kernels in full; the CUDA cases of the other GPU test binaries),
+#   2. compute-sanitizer memcheck of the kernel tests and of a small end-to-end sweep
+#      (bundle/unfriend synth, then bundle/unfriend sweep --backend cuda),
+#   3. the GPU benchmark (gpu_bench) at 1M rows (D = 64, 128) and 4M rows (D = 64),
+# then prints a summary table and writes everything to bench/results/gpu-check-<date>.md (and
+# copies it to $OUT when that is set). Each step has a time limit; the whole check stays under
+# 8 minutes (GPU_CHECK_SECONDS overrides the budget). Exit status: 0 when every step passed.
+set -uo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
+bundle=bundle
+budget=${GPU_CHECK_SECONDS:-470}
+start=$SECONDS
+stamp=$(date -u +%Y-%m-%d-%H%M%S)
+mkdir -p bench/results
+report=bench/results/gpu-check-$stamp.md
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+if [ ! -x "$bundle/unfriend" ] || [ ! -x "$bundle/test_cuda_kernels" ] || [ ! -x "$bundle/gpu_bench" ]; then
+  echo "gpu-check: $bundle/ is missing or incomplete: run bench/make-gpu-bundle.sh first" >&2
+  exit 2
+fi
+
+# cuBLAS comes from the machine's CUDA toolkit (it is not bundled); the Python wheel's copy is a
+# fallback where the toolkit's lib folder lacks it.
+cuda_libs=""
+for dir in /usr/local/cuda/lib64 /usr/local/cuda/lib /usr/local/cuda/targets/x86_64-linux/lib; do
+  [ -d "$dir" ] && cuda_libs="$cuda_libs:$dir"
+done
+wheel_cublas=$(python3 -c 'import importlib.util as u, os; s = u.find_spec("nvidia.cublas"); print(os.path.join(list(s.submodule_search_locations)[0], "lib"))' 2>/dev/null || true)
+[ -n "$wheel_cublas" ] && [ -d "$wheel_cublas" ] && cuda_libs="$cuda_libs:$wheel_cublas"
+export LD_LIBRARY_PATH="$PWD/$bundle/lib${cuda_libs}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+
+summary=()   # "| step | result | seconds |" rows
+failed=0
+
+remaining() { echo $((budget - (SECONDS - start))); }
+
+# run_step NAME LIMIT_SECONDS COMMAND...: runs with a time limit (never past the budget), keeps the
+# output in the log, records pass/fail. Sets step_rc and step_out.
+run_step() {
+  local name=$1 limit=$2
+  shift 2
+  local left
+  left=$(remaining)
+  [ "$limit" -gt "$left" ] && limit=$left
+  if [ "$limit" -lt 10 ]; then
+    summary+=("| $name | skipped: out of time | 0 |")
+    failed=1
+    step_rc=124
+    step_out=""
+    step_took=0
+    return
+  fi
+  local t0=$SECONDS
+  step_out=$(timeout --kill-after=10 "$limit" "$@" 2>&1)
+  step_rc=$?
+  local took=$((SECONDS - t0))
+  {
+    echo "### $name"
+    echo '```'
+    echo "\$ $*"
+    echo "$step_out" | tail -n 200
+    echo "(exit $step_rc after ${took}s)"
+    echo '```'
+  } >>"$work/details.md"
+  step_took=$took
+}
+
+gtest_counts() {
+  # "N passed, M failed, S skipped" from a gtest run's output.
+  local passed failed_n skipped
+  passed=$(echo "$1" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+  failed_n=$(echo "$1" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+  skipped=$(echo "$1" | sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' | tail -1)
+  echo "${passed:-0} passed, ${failed_n:-0} failed, ${skipped:-0} skipped"
+}
+
+{
+  echo "# GPU check $stamp"
+  echo
+  echo '```'
+  nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv 2>&1 | head -3
+  echo "host: $(uname -n), $(nproc) cores; LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
+  head -3 "$bundle/MANIFEST.txt" 2>/dev/null
+  command -v compute-sanitizer >/dev/null && compute-sanitizer --version | tail -1
+  echo '```'
+  echo
+} >"$work/header.md"
+
+# 1. GPU tests.
+run_step "test_cuda_kernels" 150 "$bundle/test_cuda_kernels" --gtest_brief=1
+result="$(gtest_counts "$step_out")"
+skipped=$(echo "$step_out" | sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' | tail -1)
+# On a GPU machine exactly one case skips: the one for machines without a GPU.
+if [ "$step_rc" -ne 0 ] || [ "${skipped:-0}" -gt 1 ]; then
+  failed=1
+  [ "${skipped:-0}" -gt 1 ] && result="$result; GPU cases skipped: no usable GPU?"
+  result="FAIL ($result, exit $step_rc)"
+else
+  result="pass ($result)"
+fi
+summary+=("| test_cuda_kernels | $result | $step_took |")
+
+for test_binary in "$bundle"/test_*; do
+  [ "$(basename "$test_binary")" = test_cuda_kernels ] && continue
+  [ -x "$test_binary" ] || continue
+  name=$(basename "$test_binary")
+  run_step "$name (CUDA cases)" 60 "$test_binary" --gtest_brief=1 \
+    '--gtest_filter=*cuda*:*Cuda*:*CUDA*:*gpu*:*Gpu*:*GPU*'
+  if [ "$step_rc" -ne 0 ]; then failed=1; result="FAIL ($(gtest_counts "$step_out"), exit $step_rc)";
+  else result="pass ($(gtest_counts "$step_out"))"; fi
+  summary+=("| $name (CUDA cases) | $result | $step_took |")
+done
+
+# 2. compute-sanitizer memcheck.
+if command -v compute-sanitizer >/dev/null; then
+  # One cudaMalloc per temporary (not one stack region), so memcheck sees every buffer's bounds.
+  sanitize=(env UNFRIEND_CUDA_DIRECT_ALLOC=1
+            compute-sanitizer --tool memcheck --leak-check no --error-exitcode 99 --print-limit 20)
+  run_step "memcheck: kernel tests" 100 "${sanitize[@]}" "$bundle/test_cuda_kernels" --gtest_brief=1 \
+    '--gtest_filter=SelectK*:Cases/SelectK*:ThresholdEdges*:UnionFind*:RescoreKernel*:ConvertRows*:Shapes/CudaBackendKnn.*777x33*'
+  errors=$(echo "$step_out" | sed -n 's/.*ERROR SUMMARY: \([0-9]*\) error.*/\1/p' | tail -1)
+  if [ "$step_rc" -ne 0 ]; then failed=1; result="FAIL (${errors:-?} errors, exit $step_rc)";
+  else result="pass (${errors:-0} errors)"; fi
+  summary+=("| memcheck: kernel tests | $result | $step_took |")
+
+  run_step "synth (small)" 60 "$bundle/unfriend" synth -o "$work/small.h5" --rows 4000 --dims 24 \
+    --seed 3 --overwrite
+  if [ "$step_rc" -ne 0 ]; then
+    failed=1
+    summary+=("| memcheck: sweep --backend cuda | FAIL (synth exit $step_rc) | $step_took |")
+  else
+    run_step "memcheck: sweep --backend cuda" 120 "${sanitize[@]}" "$bundle/unfriend" sweep \
+      "$work/small.h5" -o "$work/small-out.h5" --backend cuda --k 16 --overwrite
+    errors=$(echo "$step_out" | sed -n 's/.*ERROR SUMMARY: \([0-9]*\) error.*/\1/p' | tail -1)
+    if [ "$step_rc" -ne 0 ]; then failed=1; result="FAIL (${errors:-?} errors, exit $step_rc)";
+    else result="pass (${errors:-0} errors)"; fi
+    summary+=("| memcheck: sweep --backend cuda | $result | $step_took |")
+  fi
+else
+  failed=1
+  summary+=("| memcheck | FAIL: compute-sanitizer not found | 0 |")
+fi
+
+# 3. Benchmark: resident from host memory at 1M, from device memory at 4M.
+bench_table=""
+run_step "gpu_bench 1M" 120 "$bundle/gpu_bench" --rows 1M --dims 64,128 --k 32 --source host \
+  --check-rows 32
+if [ "$step_rc" -ne 0 ]; then failed=1; summary+=("| gpu_bench 1M | FAIL (exit $step_rc) | $step_took |");
+else summary+=("| gpu_bench 1M | pass | $step_took |"); fi
+bench_table=$(echo "$step_out" | grep -v '^gpu_bench:')
+run_step "gpu_bench 4M" 150 "$bundle/gpu_bench" --rows 4M --dims 64 --k 32 --source device \
+  --check-rows 16
+if [ "$step_rc" -ne 0 ]; then failed=1; summary+=("| gpu_bench 4M | FAIL (exit $step_rc) | $step_took |");
+else summary+=("| gpu_bench 4M | pass | $step_took |"); fi
+bench_table="$bench_table
+$(echo "$step_out" | grep '^| [0-9]')"
+
+{
+  cat "$work/header.md"
+  echo "## Summary"
+  echo
+  echo "| step | result | seconds |"
+  echo "|---|---|---|"
+  printf '%s\n' "${summary[@]}"
+  echo
+  echo "Total: $((SECONDS - start)) s; overall: $([ "$failed" -eq 0 ] && echo PASS || echo FAIL)"
+  echo
+  echo "## Benchmark"
+  echo
+  echo "$bench_table"
+  echo
+  echo "## Details"
+  echo
+  cat "$work/details.md"
+} >"$report"
+
+# The summary and benchmark on the terminal; the details stay in the file.
+sed -n '1,/^## Details/p' "$report" | sed '$d'
+echo "gpu-check: wrote $report"
+if [ -n "${OUT:-}" ] && [ -d "${OUT:-}" ]; then cp "$report" "$OUT/"; fi
+exit "$failed"

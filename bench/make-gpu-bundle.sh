@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# Builds what bench/gpu-check.sh runs on a GPU machine and gathers it in bundle/: the unfriend
+# binary, gpu_bench, the test binaries that use the GPU, and every shared library they need that a
+# bare CUDA machine may lack, found through ldd. Binaries carry an RPATH of $ORIGIN/lib, so the
+# bundle runs from any folder.
+#
+# What stays out, and why:
+#   - the C runtime (libc, libm, libpthread, libdl, librt, libresolv, ld-linux), libstdc++ and
+#     libgcc_s: every glibc Linux has them, and the target image (Ubuntu 24.04, GCC 13+) has newer
+#     ones than Debian 12's; a bundled older libstdc++ would shadow the system's for every library
+#     in the process.
+#   - the driver (libcuda, libnvidia-*): must match the kernel module, always the machine's own.
+#   - cuBLAS (libcublas, libcublasLt, 570 MB): part of the CUDA toolkit the target has; the CUDA
+#     runtime is linked statically. gpu-check.sh adds the toolkit's lib folders to the search path.
+# BLAS/LAPACK are taken from the reference (netlib) build when Debian's alternatives point at
+# OpenBLAS (36 MB): the GPU checks never run the CPU backend's heavy BLAS paths, and the size
+# limit is real (the bundle travels with the working tree, 64 MiB in all).
+#
+# Usage: bench/make-gpu-bundle.sh            (from anywhere; JOBS=N for parallel builds)
+#        TARGETS="gpu_bench test_cuda_kernels" bench/make-gpu-bundle.sh   (a subset)
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build="$repo/build-gpu-bundle"
+bundle="$repo/bundle"
+jobs=${JOBS:-2}
+limit_mib=60
+limit_bytes=$((limit_mib * 1024 * 1024))
+
+say() { printf 'make-gpu-bundle: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+command -v nvcc >/dev/null || [ -x /usr/local/cuda/bin/nvcc ] || die "nvcc not found"
+
+# --disable-new-dtags: DT_RPATH (unlike DT_RUNPATH) also serves the bundled libraries' own
+# dependencies (libhdf5 -> libcurl -> ...), so nothing has to set LD_LIBRARY_PATH.
+say "configuring $build (sm_90 only)"
+cmake -S "$repo" -B "$build" \
+  -DCMAKE_BUILD_TYPE=Release \
+  -DUNFRIEND_CUDA=ON -DUNFRIEND_TESTS=ON -DUNFRIEND_BENCH=ON \
+  -DCMAKE_CUDA_ARCHITECTURES=90 \
+  -DCMAKE_SKIP_BUILD_RPATH=OFF \
+  '-DCMAKE_BUILD_RPATH=$ORIGIN/lib' \
+  -DCMAKE_EXE_LINKER_FLAGS=-Wl,--disable-new-dtags \
+  >/dev/null
+
+if [ -n "${TARGETS:-}" ]; then
+  read -r -a targets <<<"$TARGETS"
+else
+  mapfile -t tests < <(cmake --build "$build" --target help | grep -o '\btest_[A-Za-z0-9_]*' | sort -u)
+  targets=(unfriend gpu_bench "${tests[@]}")
+fi
+say "building ${targets[*]} (-j$jobs)"
+cmake --build "$build" -j"$jobs" --target "${targets[@]}"
+
+binary_path() {
+  local name=$1
+  for candidate in "$build/host/cli/$name" "$build/bench/$name" "$build/tests/$name"; do
+    [ -x "$candidate" ] && { echo "$candidate"; return 0; }
+  done
+  return 1
+}
+
+uses_gpu() { readelf -d "$1" 2>/dev/null | grep -q 'NEEDED.*libcublas'; }
+
+# The reference BLAS/LAPACK when Debian provides them (see above).
+reference_lib() {
+  case "$1" in
+    libblas.so.3) [ -e /usr/lib/x86_64-linux-gnu/blas/libblas.so.3 ] &&
+                    echo /usr/lib/x86_64-linux-gnu/blas/libblas.so.3 ;;
+    liblapack.so.3) [ -e /usr/lib/x86_64-linux-gnu/lapack/liblapack.so.3 ] &&
+                      echo /usr/lib/x86_64-linux-gnu/lapack/liblapack.so.3 ;;
+  esac
+  return 0
+}
+
+excluded() {
+  case "$1" in
+    linux-vdso.so.*|ld-linux*|libc.so.*|libm.so.*|libpthread.so.*|libdl.so.*|librt.so.*|\
+    libresolv.so.*|libutil.so.*|libstdc++.so.*|libgcc_s.so.*|libcuda.so.*|libnvidia-*|\
+    libcublas.so.*|libcublasLt.so.*|libcudart.so.*) return 0 ;;
+  esac
+  return 1
+}
+
+rm -rf "$bundle"
+mkdir -p "$bundle/lib"
+
+needed() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
+
+# Copies the shared libraries `file` needs into bundle/lib, then theirs, following NEEDED entries
+# (not ldd's flat list: that would follow Debian's OpenBLAS alternative behind liblapack.so.3 even
+# where the reference library replaces it).
+copy_libs() {
+  local file=$1 name chosen
+  local -A where=()
+  while read -r name chosen; do where[$name]=$chosen; done < <(ldd "$file" | awk '/=>/ {print $1, $3}')
+  for name in $(needed "$file"); do
+    excluded "$name" && continue
+    [ -e "$bundle/lib/$name" ] && continue
+    chosen=$(reference_lib "$name")
+    [ -n "$chosen" ] || chosen=${where[$name]:-}
+    if [ -z "$chosen" ] || [ "$chosen" = "not" ]; then
+      die "$(basename "$file") needs $name, which is not found here"
+    fi
+    cp -L "$chosen" "$bundle/lib/$name"
+    chmod u+w "$bundle/lib/$name"
+    copy_libs "$chosen"
+  done
+}
+
+add_binary() {
+  local source=$1
+  local target
+  target="$bundle/$(basename "$source")"
+  cp "$source" "$target"
+  # Symbols only; the device code (.nv_fatbin, with -lineinfo) is untouched.
+  strip --strip-unneeded "$target"
+  copy_libs "$target"
+}
+
+bundle_bytes() { du -sb "$bundle" | cut -f1; }
+
+required=(unfriend gpu_bench test_cuda_kernels)
+optional=()
+for t in "${targets[@]}"; do
+  case " ${required[*]} " in *" $t "*) continue ;; esac
+  path=$(binary_path "$t") || continue
+  uses_gpu "$path" && optional+=("$t")
+done
+
+for t in "${required[@]}"; do
+  if path=$(binary_path "$t"); then
+    add_binary "$path"
+  else
+    case " ${targets[*]} " in *" $t "*) die "built $t not found under $build" ;; esac
+  fi
+done
+
+# GPU-using test binaries as long as they fit.
+for t in "${optional[@]}"; do
+  path=$(binary_path "$t")
+  size=$(stat -c %s "$path")
+  if [ $(( $(bundle_bytes) + size )) -gt "$limit_bytes" ]; then
+    say "leaving out $t: it would take the bundle over $limit_mib MiB"
+    continue
+  fi
+  add_binary "$path"
+done
+
+# Every binary must resolve every library from the bundle or the excluded system set.
+for f in "$bundle"/*; do
+  [ -f "$f" ] && [ -x "$f" ] || continue
+  if env -u LD_LIBRARY_PATH ldd "$f" | grep -v 'libcublas\|libcuda' | grep -q 'not found'; then
+    die "$(basename "$f") has unresolved libraries: $(ldd "$f" | grep 'not found' | tr '\n' ' ')"
+  fi
+  readelf -d "$f" | grep -q 'RPATH.*\$ORIGIN/lib' || die "$(basename "$f") lacks the \$ORIGIN/lib RPATH"
+done
+
+total=$(bundle_bytes)
+{
+  echo "unfriend GPU bundle"
+  echo "built: $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -n)"
+  echo "commit: $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$repo" diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')"
+  echo "nvcc: $( (command -v nvcc >/dev/null && nvcc --version || /usr/local/cuda/bin/nvcc --version) | tail -1)"
+  echo "architectures: sm_90 (+ compute_90 PTX)"
+  echo "needs on the target: glibc >= 2.36, libstdc++ (GCC 12+), an NVIDIA driver for CUDA 13, cuBLAS 13"
+  echo
+  (cd "$bundle" && find . -type f -printf '%10s  %P\n' | sort -k2)
+} >"$bundle/MANIFEST.txt"
+
+say "bundle: $(awk -v b="$total" 'BEGIN {printf "%.1f MiB", b / 1048576}') in $bundle"
+[ "$total" -le "$limit_bytes" ] || die "bundle is over $limit_mib MiB"
