@@ -2,6 +2,7 @@
 
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexHNSW.h>
+#include <faiss/Clustering.h>
 #include <faiss/IndexIVFFlat.h>
 #include <faiss/impl/FaissException.h>
 #include <faiss/utils/distances.h>
@@ -16,10 +17,13 @@
 #include <new>
 #include <numeric>
 
+#include <omp.h>
+
 #include "host/core/error.h"
 #include "host/core/progress.h"
 #include "host/cpu/knn_rows.h"
 #include "host/cpu/row_sample.h"
+#include "host/cpu/thread_limit.h"
 
 namespace unfriend {
 
@@ -130,95 +134,211 @@ void exact_graph(MatrixView data, const KnnParams& params, int k_search, KnnGrap
                    });
 }
 
-// Smallest nprobe (growing by half from the start value) whose recall on a seeded sample of rows
-// reaches the target. Costs one exact search of the sample plus one IVF search per step: far
-// less than guessing high for every row of the data set.
-int tune_nprobe(faiss::IndexIVFFlat& index, MatrixView data, const KnnParams& params, int start) {
-  const int64_t sample_count = std::min<int64_t>(data.rows, 400);
-  std::vector<int64_t> sample = sample_rows(data.rows, sample_count, params.seed ^ 0x9e3779b97f4a7c15ULL);
-  const int dims = static_cast<int>(data.cols);
-  std::vector<float> queries(sample.size() * static_cast<size_t>(dims));
-  for (size_t i = 0; i < sample.size(); ++i) {
-    std::copy(data.row(sample[i]), data.row(sample[i]) + dims, queries.data() + i * dims);
-  }
-  const int width = std::min<int>(params.k + 1, static_cast<int>(data.rows));
-  std::vector<float> distances(sample.size() * static_cast<size_t>(width));
-  std::vector<int64_t> exact(sample.size() * static_cast<size_t>(width));
-  std::vector<float> norms = squared_norms(data, params.metric);
-  MatrixView query_view{queries.data(), static_cast<int64_t>(sample.size()), data.cols};
-  flat_search(data, norms.empty() ? nullptr : norms.data(), query_view.data, query_view.rows,
-              width, params.metric, distances.data(), exact.data());
-  std::vector<int64_t> approx(exact.size());
-  int nprobe = std::max(1, start);
-  const int nlist = static_cast<int>(index.nlist);
-  while (true) {
-    index.nprobe = static_cast<size_t>(nprobe);
-    index.search(query_view.rows, queries.data(), width, distances.data(), approx.data());
-    int64_t hits = 0;
-    for (size_t q = 0; q < sample.size(); ++q) {
-      const int64_t* truth = exact.data() + q * width;
-      const int64_t* found = approx.data() + q * width;
-      for (int a = 0; a < width; ++a) {
-        hits += std::find(found, found + width, truth[a]) != found + width;
-      }
-    }
-    double recall = static_cast<double>(hits) / static_cast<double>(exact.size());
-    if (recall >= kIvfTargetRecall || nprobe >= nlist) {
-      log_info(fmt::format("knn: ivf nprobe={} reaches recall {:.3f} on {} tuning rows", nprobe,
-                           recall, sample.size()));
-      return nprobe;
-    }
-    // Steps of 1.5x: search time is linear in nprobe, so overshooting by 2x would double it.
-    nprobe = std::min(nlist, std::max(nprobe + 1, nprobe * 3 / 2));
-  }
-}
+// The IVF partition, used as a join: every row lives in the list of its nearest centroid, and
+// a list's members are searched against the members of the `nprobe` lists nearest to that list's
+// centroid, all at once. Queries that share a list share their candidates, so the distance work
+// is one BLAS matrix product per list instead of one scan per query - the same candidates an
+// IVF search probes, at GEMM speed.
+struct IvfPartition {
+  int nlist = 0;
+  int width = 0;                          // nearest lists kept per list (the largest nprobe)
+  std::vector<int64_t> list_of_row;       // row -> list
+  std::vector<int64_t> offsets;           // list l: members[offsets[l], offsets[l+1])
+  std::vector<int64_t> members;           // rows, grouped by list, ascending within a list
+  std::vector<int64_t> nearest_lists;     // [nlist x width], the list itself first
+};
 
-void ivf_graph(MatrixView data, const KnnParams& params, IvfSettings& ivf, int k_search,
-               KnnGraph& graph) {
+IvfPartition build_partition(MatrixView data, const KnnParams& params, const IvfSettings& ivf) {
   const int dims = static_cast<int>(data.cols);
   const faiss::MetricType metric = faiss_metric(params.metric);
-  std::unique_ptr<faiss::Index> quantizer;
+  std::unique_ptr<faiss::IndexFlat> quantizer;
   if (metric == faiss::METRIC_L2) {
     quantizer = std::make_unique<faiss::IndexFlatL2>(dims);
   } else {
     quantizer = std::make_unique<faiss::IndexFlatIP>(dims);
   }
-  faiss::IndexIVFFlat index(quantizer.get(), static_cast<size_t>(dims),
-                            static_cast<size_t>(ivf.nlist), metric);
-  index.cp.seed = static_cast<int>(params.seed % static_cast<uint64_t>(INT_MAX));
+  faiss::ClusteringParameters cp;
+  cp.seed = static_cast<int>(params.seed % static_cast<uint64_t>(INT_MAX));
   // Unit rows are best split by direction: keep the centroids on the sphere as well.
-  index.cp.spherical = params.metric == Metric::cosine;
+  cp.spherical = params.metric == Metric::cosine;
   // Our own warning (resolve_ivf_settings) covers thin lists; FAISS's would print a raw line.
-  index.cp.min_points_per_centroid = 1;
-
+  cp.min_points_per_centroid = 1;
+  faiss::Clustering clustering(dims, ivf.nlist, cp);
   std::vector<int64_t> train = sample_rows(data.rows, ivf.train_rows, params.seed);
-  if (static_cast<int64_t>(train.size()) == data.rows) {
-    index.train(data.rows, data.data);
-  } else {
+  {
     std::vector<float> sample(train.size() * static_cast<size_t>(dims));
     for (size_t i = 0; i < train.size(); ++i) {
       std::copy(data.row(train[i]), data.row(train[i]) + dims,
                 sample.data() + i * static_cast<size_t>(dims));
     }
-    index.train(static_cast<int64_t>(train.size()), sample.data());
+    log_info(fmt::format("knn: ivf k-means, {} lists on {} rows", ivf.nlist, train.size()));
+    clustering.train(static_cast<int64_t>(train.size()), sample.data(), *quantizer);
   }
 
+  IvfPartition part;
+  part.nlist = ivf.nlist;
+  part.list_of_row.resize(static_cast<size_t>(data.rows));
   const int64_t block = std::min<int64_t>(params.query_block_rows, data.rows);
-  {
-    Progress progress("knn ivf add", data.rows);
-    for (int64_t first = 0; first < data.rows; first += block) {
-      const int64_t count = std::min(block, data.rows - first);
-      index.add(count, data.row(first));
-      progress.advance(count);
-    }
+  for (int64_t first = 0; first < data.rows; first += block) {
+    const int64_t count = std::min(block, data.rows - first);
+    quantizer->assign(count, data.row(first), part.list_of_row.data() + first);
   }
-  if (ivf.tune_nprobe) ivf.nprobe = tune_nprobe(index, data, params, ivf.nprobe);
-  index.nprobe = static_cast<size_t>(ivf.nprobe);
-  std::vector<float> distances(static_cast<size_t>(block * k_search));
-  search_in_blocks(data, params, k_search, "knn ivf", graph,
-                   [&](int64_t first, int64_t count, int64_t* labels) {
-                     index.search(count, data.row(first), k_search, distances.data(), labels);
-                   });
+  part.offsets.assign(static_cast<size_t>(ivf.nlist) + 1, 0);
+  for (int64_t l : part.list_of_row) ++part.offsets[static_cast<size_t>(l) + 1];
+  for (int l = 0; l < ivf.nlist; ++l) part.offsets[l + 1] += part.offsets[l];
+  part.members.resize(static_cast<size_t>(data.rows));
+  std::vector<int64_t> cursor(part.offsets.begin(), part.offsets.end() - 1);
+  for (int64_t row = 0; row < data.rows; ++row) {
+    part.members[static_cast<size_t>(cursor[static_cast<size_t>(part.list_of_row[row])]++)] = row;
+  }
+
+  // The largest nprobe the tuning may pick: the neighbourhood of a list rarely needs more.
+  part.width = std::min(ivf.nlist, 384);
+  std::vector<float> scores(static_cast<size_t>(ivf.nlist) * part.width);
+  part.nearest_lists.resize(static_cast<size_t>(ivf.nlist) * part.width);
+  quantizer->search(ivf.nlist, quantizer->get_xb(), part.width, scores.data(),
+                    part.nearest_lists.data());
+  // A centroid is its own nearest list; make sure ties cannot push it out of first place.
+  for (int l = 0; l < ivf.nlist; ++l) {
+    int64_t* row = part.nearest_lists.data() + static_cast<size_t>(l) * part.width;
+    auto self = std::find(row, row + part.width, l);
+    if (self == row + part.width) self = row + part.width - 1, *self = l;
+    std::rotate(row, self, self + 1);
+  }
+  return part;
+}
+
+// Rows of the lists probed for list `list` at `nprobe`, and their vectors, gathered contiguously.
+void gather_candidates(MatrixView data, const IvfPartition& part, int64_t list, int nprobe,
+                       std::vector<int64_t>& rows, std::vector<float>& vectors) {
+  rows.clear();
+  const int64_t* probes = part.nearest_lists.data() + static_cast<size_t>(list) * part.width;
+  for (int p = 0; p < nprobe; ++p) {
+    if (probes[p] < 0) continue;
+    const size_t l = static_cast<size_t>(probes[p]);
+    rows.insert(rows.end(), part.members.begin() + part.offsets[l],
+                part.members.begin() + part.offsets[l + 1]);
+  }
+  vectors.resize(rows.size() * static_cast<size_t>(data.cols));
+  for (size_t i = 0; i < rows.size(); ++i) {
+    std::copy(data.row(rows[i]), data.row(rows[i]) + data.cols, vectors.data() + i * data.cols);
+  }
+}
+
+// Smallest nprobe (growing by half from the start value) at which a seeded sample of rows finds
+// its exact neighbours through the join often enough. Costs one exact search of the sample plus
+// a scan of the sample's candidates per step.
+int tune_join_nprobe(MatrixView data, const KnnParams& params, const IvfPartition& part,
+                     int start) {
+  const int64_t sample_count = std::min<int64_t>(data.rows, 400);
+  std::vector<int64_t> sample =
+      sample_rows(data.rows, sample_count, params.seed ^ 0x9e3779b97f4a7c15ULL);
+  const int dims = static_cast<int>(data.cols);
+  const int width = std::min<int>(params.k + 1, static_cast<int>(data.rows));
+  std::vector<float> queries(sample.size() * static_cast<size_t>(dims));
+  for (size_t i = 0; i < sample.size(); ++i) {
+    std::copy(data.row(sample[i]), data.row(sample[i]) + dims, queries.data() + i * dims);
+  }
+  std::vector<float> distances(sample.size() * static_cast<size_t>(width));
+  std::vector<int64_t> exact(sample.size() * static_cast<size_t>(width));
+  std::vector<float> norms = squared_norms(data, params.metric);
+  flat_search(data, norms.empty() ? nullptr : norms.data(), queries.data(),
+              static_cast<int64_t>(sample.size()), width, params.metric, distances.data(),
+              exact.data());
+  int nprobe = std::max(1, std::min(start, part.width));
+  std::vector<int64_t> rows, found(static_cast<size_t>(width));
+  std::vector<float> vectors, found_scores(static_cast<size_t>(width));
+  while (true) {
+    int64_t hits = 0;
+    for (size_t q = 0; q < sample.size(); ++q) {
+      gather_candidates(data, part, part.list_of_row[static_cast<size_t>(sample[q])], nprobe,
+                        rows, vectors);
+      MatrixView candidates{vectors.data(), static_cast<int64_t>(rows.size()), data.cols};
+      std::vector<float> candidate_norms = squared_norms(candidates, params.metric);
+      std::fill(found.begin(), found.end(), -1);
+      flat_search(candidates, candidate_norms.empty() ? nullptr : candidate_norms.data(),
+                  queries.data() + q * dims, 1, std::min<int>(width, static_cast<int>(rows.size())),
+                  params.metric, found_scores.data(), found.data());
+      for (int64_t& f : found) f = f >= 0 ? rows[static_cast<size_t>(f)] : -1;
+      const int64_t* truth = exact.data() + q * width;
+      for (int a = 0; a < width; ++a) {
+        hits += std::find(found.begin(), found.end(), truth[a]) != found.end();
+      }
+    }
+    double recall = static_cast<double>(hits) / static_cast<double>(exact.size());
+    if (recall >= kIvfTargetRecall || nprobe >= part.width) {
+      log_info(fmt::format("knn: ivf nprobe={} reaches recall {:.3f} on {} tuning rows", nprobe,
+                           recall, sample.size()));
+      return nprobe;
+    }
+    // Steps of 1.5x: search time is linear in nprobe, so overshooting by 2x would double it.
+    nprobe = std::min(part.width, std::max(nprobe + 1, nprobe * 3 / 2));
+  }
+}
+
+void ivf_graph(MatrixView data, const KnnParams& params, IvfSettings& ivf, int k_search,
+               KnnGraph& graph) {
+  IvfPartition part = build_partition(data, params, ivf);
+  if (ivf.tune_nprobe) {
+    ivf.nprobe = tune_join_nprobe(data, params, part, ivf.nprobe);
+  } else {
+    ivf.nprobe = std::min(ivf.nprobe, part.width);
+  }
+  // Candidates for every row, list by list, then the shared assembly (self removed, rescored,
+  // canonical order) in row blocks.
+  std::vector<int64_t> candidates(static_cast<size_t>(data.rows) * k_search, -1);
+  {
+    // Lists in parallel, one single-threaded product each: many small products keep both cores
+    // busy without a fork-join per list, which costs more than the product under load.
+    Progress progress("knn ivf", data.rows);
+    SerialBlas serial_blas;
+#pragma omp parallel
+    {
+      std::vector<int64_t> rows, labels;
+      std::vector<float> vectors, queries, scores;
+#pragma omp for schedule(dynamic, 1)
+      for (int64_t list = 0; list < part.nlist; ++list) {
+        const int64_t begin = part.offsets[static_cast<size_t>(list)];
+        const int64_t count = part.offsets[static_cast<size_t>(list) + 1] - begin;
+        if (count == 0) continue;
+        gather_candidates(data, part, list, ivf.nprobe, rows, vectors);
+        queries.resize(static_cast<size_t>(count * data.cols));
+        for (int64_t i = 0; i < count; ++i) {
+          const int64_t row = part.members[static_cast<size_t>(begin + i)];
+          std::copy(data.row(row), data.row(row) + data.cols, queries.data() + i * data.cols);
+        }
+        const int width = std::min<int>(k_search, static_cast<int>(rows.size()));
+        scores.resize(static_cast<size_t>(count * width));
+        labels.assign(static_cast<size_t>(count * width), -1);
+        MatrixView candidate_view{vectors.data(), static_cast<int64_t>(rows.size()), data.cols};
+        std::vector<float> candidate_norms = squared_norms(candidate_view, params.metric);
+        flat_search(candidate_view, candidate_norms.empty() ? nullptr : candidate_norms.data(),
+                    queries.data(), count, width, params.metric, scores.data(), labels.data());
+        for (int64_t i = 0; i < count; ++i) {
+          const int64_t row = part.members[static_cast<size_t>(begin + i)];
+          int64_t* out = candidates.data() + row * k_search;
+          for (int j = 0; j < width; ++j) {
+            const int64_t label = labels[static_cast<size_t>(i * width + j)];
+            out[j] = label >= 0 ? rows[static_cast<size_t>(label)] : -1;
+          }
+        }
+#pragma omp critical(unfriend_ivf_progress)
+        {
+          progress.advance(count);
+        }
+      }
+    }
+    progress.finish();
+  }
+  const int64_t block = std::min<int64_t>(params.query_block_rows, data.rows);
+  std::vector<int64_t> self(static_cast<size_t>(block));
+  for (int64_t first = 0; first < data.rows; first += block) {
+    const int64_t count = std::min(block, data.rows - first);
+    std::iota(self.begin(), self.begin() + count, first);
+    assemble_knn_rows(data, params.metric, self.data(), count, candidates.data() + first * k_search,
+                      k_search, graph.k, graph.neighbors.data() + first * graph.k,
+                      graph.similarity.data() + first * graph.k);
+  }
 }
 
 void hnsw_graph(MatrixView data, const KnnParams& params, int k_search, KnnGraph& graph) {

@@ -5,7 +5,7 @@
 
 namespace unfriend {
 
-namespace {
+namespace detail_blas {
 // Looked up at run time: the BLAS behind FAISS is whatever libblas.so.3 the system selects
 // (Debian alternatives), and only OpenBLAS has these entry points. Absent: BLAS is left alone.
 using set_threads_fn = void (*)(int);
@@ -17,7 +17,8 @@ set_threads_fn openblas_setter() {
 get_threads_fn openblas_getter() {
   return reinterpret_cast<get_threads_fn>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
 }
-}  // namespace
+}  // namespace detail_blas
+using namespace detail_blas;
 
 ThreadLimit::ThreadLimit(int threads) {
   if (threads <= 0) return;
@@ -35,6 +36,26 @@ ThreadLimit::ThreadLimit(int threads) {
 ThreadLimit::~ThreadLimit() {
   if (!active_) return;
   omp_set_num_threads(previous_omp_);
+  set_threads_fn set = openblas_setter();
+  if (set && previous_blas_ > 0) set(previous_blas_);
+}
+
+}  // namespace unfriend
+
+namespace unfriend {
+
+using namespace detail_blas;
+
+SerialBlas::SerialBlas() {
+  set_threads_fn set = openblas_setter();
+  get_threads_fn get = openblas_getter();
+  if (set && get) {
+    previous_blas_ = get();
+    set(1);
+  }
+}
+
+SerialBlas::~SerialBlas() {
   set_threads_fn set = openblas_setter();
   if (set && previous_blas_ > 0) set(previous_blas_);
 }

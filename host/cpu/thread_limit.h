@@ -20,3 +20,21 @@ class ThreadLimit {
 };
 
 }  // namespace unfriend
+
+namespace unfriend {
+
+/// OpenBLAS single-threaded for the lifetime of the object (restored afterwards): for loops that
+/// are parallel themselves and run one small matrix product per thread, where BLAS's own thread
+/// pool would only oversubscribe the cores.
+class SerialBlas {
+ public:
+  SerialBlas();
+  ~SerialBlas();
+  SerialBlas(const SerialBlas&) = delete;
+  SerialBlas& operator=(const SerialBlas&) = delete;
+
+ private:
+  int previous_blas_ = 0;
+};
+
+}  // namespace unfriend
