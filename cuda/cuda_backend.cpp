@@ -21,7 +21,8 @@ class CudaBackend final : public Backend {
 
   std::string name() const override { return "cuda"; }
 
-  KnnGraph knn_graph(MatrixView data, const KnnParams& params, KnnReport* report) override {
+  KnnGraph knn_graph(MatrixView data, const KnnParams& params, KnnReport* report,
+                     KnnCheckpoint* checkpoint = nullptr) override {
     if (params.mode == KnnMode::ivf || params.mode == KnnMode::hnsw) {
       log_info(fmt::format("knn: the CUDA backend searches exactly; mode '{}' is not used",
                            to_string(params.mode)));
@@ -31,7 +32,7 @@ class CudaBackend final : public Backend {
     rows.rows = data.rows;
     rows.cols = data.cols;
     gpu::GpuKnnStats stats;
-    KnnGraph graph = gpu::gpu_knn_graph(resources_, rows, params, tuning_, &stats);
+    KnnGraph graph = gpu::gpu_knn_graph(resources_, rows, params, tuning_, &stats, checkpoint);
     if (report != nullptr) {
       *report = KnnReport();
       report->mode_used = KnnMode::exact;

@@ -7,8 +7,10 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 #include "cuda/cuda_error.h"
@@ -137,18 +139,33 @@ class KnnRun {
     allocate();
   }
 
-  void run() {
-    Progress progress("knn cuda exact", plan_.rows);
+  /// Searches the query blocks `blocks` (first row, count; in increasing row order, each at
+  /// most plan.query_rows rows) and calls on_done(first, count) as each one is finished in the
+  /// graph, in order. Before queueing a block it asks stop(first row of the block); when that
+  /// says yes the blocks in flight are finished and the run returns false (true when every
+  /// block ran).
+  bool run(const std::vector<std::pair<int64_t, int64_t>>& blocks,
+           const std::function<bool(int64_t)>& stop,
+           const std::function<void(int64_t, int64_t)>& on_done) {
+    int64_t total = 0;
+    for (const auto& block : blocks) total += block.second;
+    Progress progress("knn cuda exact", total);
     if (rows_.device != nullptr) {
       convert_resident(rows_.device, 0, plan_.rows, 0);
     } else if (!plan_.streaming) {
       upload_resident();
     }
+    bool stopped = false;
     int64_t previous_first = -1, previous_count = 0;
-    for (int64_t block = 0; block < plan_.query_blocks; ++block) {
-      const int64_t first = block * plan_.query_rows;
-      const int64_t count = std::min(plan_.query_rows, plan_.rows - first);
-      const int slot = static_cast<int>(block % 2);
+    int previous_slot = 0;
+    for (size_t b = 0; b < blocks.size(); ++b) {
+      const int64_t first = blocks[b].first;
+      if (stop && stop(first)) {
+        stopped = true;
+        break;
+      }
+      const int64_t count = blocks[b].second;
+      const int slot = static_cast<int>(b % 2);
       if (plan_.streaming) {
         search_streaming(first, count);
       } else {
@@ -157,16 +174,18 @@ class KnnRun {
       queue_results(first, count, slot);
       // The host finishes the previous block while the GPU works on this one.
       if (previous_first >= 0) {
-        complete_block(previous_first, previous_count, 1 - slot);
+        complete_block(previous_first, previous_count, previous_slot);
         progress.advance(previous_count);
+        if (on_done) on_done(previous_first, previous_count);
       }
       previous_first = first;
       previous_count = count;
+      previous_slot = slot;
     }
     if (previous_first >= 0) {
-      complete_block(previous_first, previous_count,
-                     static_cast<int>((plan_.query_blocks - 1) % 2));
+      complete_block(previous_first, previous_count, previous_slot);
       progress.advance(previous_count);
+      if (on_done) on_done(previous_first, previous_count);
     }
     res_.synchronize();
     timer_.collect(true);
@@ -174,6 +193,7 @@ class KnnRun {
       stats_.stage_ms[static_cast<size_t>(s)] = timer_.milliseconds(static_cast<Stage>(s));
     }
     progress.finish();
+    return !stopped;
   }
 
  private:
@@ -446,8 +466,129 @@ float conversion_scale(float max_abs) {
   return std::ldexp(1.f, std::clamp(14 - exponent, -126, 127));
 }
 
+namespace {
+
+/// Checkpoint units of the GPU build: consecutive row ranges of query_block_rows rows, whatever
+/// query block the memory plan chose (so that a unit means the same on another budget). A unit
+/// holds its rows' k_found neighbours, before any padding to k.
+class GpuUnits {
+ public:
+  GpuUnits(KnnCheckpoint* checkpoint, int64_t rows, int64_t unit_rows, KnnGraph& found)
+      : checkpoint_(checkpoint),
+        rows_(rows),
+        unit_rows_(std::max<int64_t>(1, std::min(unit_rows, rows))),
+        units_((rows + unit_rows_ - 1) / unit_rows_),
+        found_(found),
+        done_(static_cast<size_t>(units_), 0) {}
+
+  int64_t units() const { return units_; }
+  int64_t unit_rows() const { return unit_rows_; }
+
+  /// Reads every saved unit into the graph.
+  void load() {
+    if (checkpoint_ == nullptr) return;
+    KnnUnit unit;
+    for (int64_t u = 0; u < units_; ++u) {
+      if (!checkpoint_->load(u, unit) || !fits(u, unit)) continue;
+      const size_t k = static_cast<size_t>(found_.k);
+      const size_t first = static_cast<size_t>(first_row(u));
+      std::copy(unit.neighbors.begin(), unit.neighbors.end(), found_.neighbors.begin() + first * k);
+      std::copy(unit.similarity.begin(), unit.similarity.end(),
+                found_.similarity.begin() + first * k);
+      done_[static_cast<size_t>(u)] = 1;
+    }
+  }
+
+  /// The query blocks to search, of at most `query_rows` rows. Without a checkpoint, all rows
+  /// in plain steps. With one, the units not read back, each split on its own, so that every
+  /// unit starts a block: the build can stop exactly at unit boundaries.
+  std::vector<std::pair<int64_t, int64_t>> blocks(int64_t query_rows) const {
+    std::vector<std::pair<int64_t, int64_t>> out;
+    if (checkpoint_ == nullptr) {
+      for (int64_t first = 0; first < rows_; first += query_rows) {
+        out.emplace_back(first, std::min(query_rows, rows_ - first));
+      }
+      return out;
+    }
+    for (int64_t u = 0; u < units_; ++u) {
+      if (done_[static_cast<size_t>(u)]) continue;
+      const int64_t end = first_row(u) + rows_of(u);
+      for (int64_t first = first_row(u); first < end; first += query_rows) {
+        out.emplace_back(first, std::min(query_rows, end - first));
+      }
+    }
+    return out;
+  }
+
+  /// Whether a block starting at row `first` starts a unit (where a stop may happen).
+  bool starts_unit(int64_t first) const { return first % unit_rows_ == 0; }
+
+  /// Called as each block is finished (in row order): saves every unit now complete.
+  void block_done(int64_t first, int64_t count) {
+    if (checkpoint_ == nullptr) return;
+    const int64_t end = first + count;
+    while (next_ < units_ &&
+           (done_[static_cast<size_t>(next_)] || first_row(next_) + rows_of(next_) <= end)) {
+      if (!done_[static_cast<size_t>(next_)]) {
+        save(next_);
+        done_[static_cast<size_t>(next_)] = 1;
+      }
+      ++next_;
+    }
+  }
+
+  std::string saved() const {
+    int64_t saved = 0;
+    for (int64_t u = 0; u < units_; ++u) saved += checkpoint_->done(u);
+    return fmt::format("{} of {} kNN units saved", saved, units_);
+  }
+
+ private:
+  int64_t first_row(int64_t u) const { return u * unit_rows_; }
+  int64_t rows_of(int64_t u) const { return std::min(unit_rows_, rows_ - first_row(u)); }
+
+  bool fits(int64_t u, const KnnUnit& unit) const {
+    const int64_t count = rows_of(u);
+    const size_t cells = static_cast<size_t>(count) * static_cast<size_t>(found_.k);
+    if (unit.width != found_.k || unit.rows.size() != static_cast<size_t>(count) ||
+        unit.neighbors.size() != cells || unit.similarity.size() != cells) {
+      return false;
+    }
+    for (int64_t i = 0; i < count; ++i) {
+      if (unit.rows[static_cast<size_t>(i)] != first_row(u) + i) return false;
+    }
+    return std::all_of(unit.neighbors.begin(), unit.neighbors.end(),
+                       [&](int64_t nb) { return nb >= -1 && nb < rows_; });
+  }
+
+  void save(int64_t u) {
+    const size_t k = static_cast<size_t>(found_.k);
+    const int64_t first = first_row(u);
+    const int64_t count = rows_of(u);
+    unit_.rows.resize(static_cast<size_t>(count));
+    for (int64_t i = 0; i < count; ++i) unit_.rows[static_cast<size_t>(i)] = first + i;
+    unit_.width = found_.k;
+    unit_.neighbors.assign(found_.neighbors.begin() + static_cast<size_t>(first) * k,
+                           found_.neighbors.begin() + static_cast<size_t>(first + count) * k);
+    unit_.similarity.assign(found_.similarity.begin() + static_cast<size_t>(first) * k,
+                            found_.similarity.begin() + static_cast<size_t>(first + count) * k);
+    checkpoint_->save(u, unit_);
+  }
+
+  KnnCheckpoint* checkpoint_;
+  int64_t rows_;
+  int64_t unit_rows_;
+  int64_t units_;
+  KnnGraph& found_;
+  std::vector<uint8_t> done_;
+  int64_t next_ = 0;
+  KnnUnit unit_;
+};
+
+}  // namespace
+
 KnnGraph gpu_knn_graph(GpuResources& resources, const KnnRows& rows, const KnnParams& params,
-                       const CudaTuning& tuning, GpuKnnStats* stats) {
+                       const CudaTuning& tuning, GpuKnnStats* stats, KnnCheckpoint* checkpoint) {
   const auto start = Clock::now();
   GpuKnnStats local_stats;
   GpuKnnStats& st = stats != nullptr ? *stats : local_stats;
@@ -489,9 +630,33 @@ KnnGraph gpu_knn_graph(GpuResources& resources, const KnnRows& rows, const KnnPa
   found.k = k_found;
   found.neighbors.resize(static_cast<size_t>(rows.rows * k_found));
   found.similarity.resize(static_cast<size_t>(rows.rows * k_found));
-  {
-    KnnRun run(resources, rows, st.plan, params.metric, tuning, st.scale, found, st);
-    run.run();
+  GpuUnits units(checkpoint, rows.rows, params.query_block_rows, found);
+  if (checkpoint != nullptr) {
+    checkpoint->begin(
+        fmt::format("cuda exact: {} x {} rows, k={} (finding {}), metric {}, {} products, "
+                    "units of {} rows",
+                    rows.rows, rows.cols, params.k, k_found, to_string(params.metric),
+                    tuning.precision == GemmPrecision::bf16 ? "bf16" : "fp16", units.unit_rows()),
+        units.units());
+    units.load();
+  }
+  const std::vector<std::pair<int64_t, int64_t>> blocks = units.blocks(st.plan.query_rows);
+  if (!blocks.empty()) {
+    if (checkpoint != nullptr && checkpoint->stop_requested()) throw StopRequested(units.saved());
+    bool finished = false;
+    {
+      KnnRun run(resources, rows, st.plan, params.metric, tuning, st.scale, found, st);
+      std::function<bool(int64_t)> stop;
+      if (checkpoint != nullptr) {
+        stop = [checkpoint, &units](int64_t first) {
+          return units.starts_unit(first) && checkpoint->stop_requested();
+        };
+      }
+      finished = run.run(blocks, stop, [&units](int64_t first, int64_t count) {
+        units.block_done(first, count);
+      });
+    }
+    if (!finished) throw StopRequested(units.saved());
   }
   if (k_found == params.k) {
     st.seconds = seconds_since(start);

@@ -41,12 +41,19 @@ constexpr int64_t kMaxGpuRows = 0x7ffffffe;
 
 /// The kNN graph of `rows` against itself, self excluded, rows in canonical order, similarities
 /// re-scored exactly (double accumulation, as the CPU backend). params.mode is ignored: the GPU
-/// search is always exact. params.query_block_rows is validated but not used: the GPU sizes its
-/// blocks from its memory budget (CudaTuning::max_query_rows caps them). Throws InputError for bad parameters or non-finite input (naming
-/// the first bad row and column for host rows), RuntimeFailure for CUDA failures or a budget
-/// that cannot hold the smallest plan.
+/// search is always exact. The GPU sizes its query blocks from its memory budget
+/// (CudaTuning::max_query_rows caps them); params.query_block_rows sizes the checkpoint units
+/// instead: with a checkpoint, rows [u * query_block_rows, (u + 1) * query_block_rows) are unit
+/// u, saved as soon as the blocks covering it are finished, skipped when they can be read back,
+/// and the build throws StopRequested (after the blocks in flight) once the checkpoint asks to
+/// stop. A resume is byte-identical on the same device and memory plan; under another plan the
+/// tensor-core products round differently and a near-tie at a queue's cut may go either way.
+/// Throws InputError for bad parameters or non-finite input (naming the first bad row and
+/// column for host rows), RuntimeFailure for CUDA failures or a budget that cannot hold the
+/// smallest plan.
 KnnGraph gpu_knn_graph(GpuResources& resources, const KnnRows& rows, const KnnParams& params,
-                       const CudaTuning& tuning, GpuKnnStats* stats = nullptr);
+                       const CudaTuning& tuning, GpuKnnStats* stats = nullptr,
+                       KnnCheckpoint* checkpoint = nullptr);
 
 /// The power of two rows are multiplied by before the 16-bit conversion, from the largest
 /// magnitude in the data: it brings that value near 2^14, far from fp16's overflow (65504) and

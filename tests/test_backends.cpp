@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <memory>
 #include <numeric>
 #include <random>
@@ -294,6 +295,58 @@ TEST_P(BackendTest, ThresholdComponentsEqualTheCpuReference) {
           << GetParam() << " seed " << seed << " threshold " << threshold;
     }
   }
+}
+
+// The checkpoint seam (Backend::knn_graph's optional KnnCheckpoint): a build stopped after a
+// few units and resumed from the units it saved gives the graph of an uninterrupted build, and
+// never computes a saved unit again.
+class RecordingCheckpoint final : public KnnCheckpoint {
+ public:
+  void begin(const std::string& plan, int64_t units) override {
+    if (!plan_.empty() && (plan != plan_ || units != units_)) throw InputError("plan changed");
+    plan_ = plan;
+    units_ = units;
+  }
+  bool done(int64_t unit) const override { return units_saved_.count(unit) != 0; }
+  bool load(int64_t unit, KnnUnit& out) override {
+    auto it = units_saved_.find(unit);
+    if (it == units_saved_.end()) return false;
+    out = it->second;
+    return true;
+  }
+  void save(int64_t unit, const KnnUnit& data) override {
+    EXPECT_EQ(units_saved_.count(unit), 0u) << "unit " << unit << " computed twice";
+    units_saved_[unit] = data;
+  }
+  bool stop_requested() const override {
+    return stop_after_ >= 0 && int64_t(units_saved_.size()) >= stop_after_;
+  }
+  std::string plan_;
+  int64_t units_ = -1, stop_after_ = -1;
+  std::map<int64_t, KnnUnit> units_saved_;
+};
+
+TEST_P(BackendTest, CheckpointedBuildStopsAndResumesToTheSameGraph) {
+  const int64_t rows = 2501, cols = 13;
+  std::vector<float> values = make_data(rows, cols, 19, Metric::cosine);
+  KnnParams params;
+  params.k = 9;
+  params.metric = Metric::cosine;
+  params.mode = KnnMode::exact;
+  params.query_block_rows = 300;  // 9 units, the last one short
+  const MatrixView view{values.data(), rows, cols};
+  const KnnGraph expected = backend_->knn_graph(view, params, nullptr);
+  RecordingCheckpoint checkpoint;
+  checkpoint.stop_after_ = 2;
+  EXPECT_THROW(backend_->knn_graph(view, params, nullptr, &checkpoint), StopRequested);
+  EXPECT_EQ(checkpoint.units_, 9);
+  EXPECT_GE(checkpoint.units_saved_.size(), 2u);
+  EXPECT_LT(checkpoint.units_saved_.size(), 9u);
+  checkpoint.stop_after_ = -1;
+  const KnnGraph resumed = backend_->knn_graph(view, params, nullptr, &checkpoint);
+  EXPECT_EQ(checkpoint.units_saved_.size(), 9u);
+  EXPECT_EQ(resumed.neighbors, expected.neighbors) << GetParam();
+  EXPECT_EQ(resumed.similarity, expected.similarity) << GetParam();
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, BackendTest, ::testing::Values("cpu", "cuda"),

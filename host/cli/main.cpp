@@ -1,6 +1,7 @@
 // unfriend: finds fake-account networks (near-duplicate groups, click-farm clusters) in account
 // behaviour vectors. Exit codes: 0 done, 1 runtime failure, 2 usage or bad input.
 #include <fmt/format.h>
+#include <hdf5.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -13,6 +14,11 @@
 
 int main(int argc, char** argv) {
   using namespace unfriend;
+  // HDF5 1.10 closes every file still open when the process exits, and crashes doing so on a
+  // file whose H5Fclose failed (a write that ran out of disk): exit 139 instead of the error
+  // line and exit 1. Every file we open is closed by its owner before exit, so that clean-up
+  // has nothing to do: switch it off before the library starts.
+  H5dont_atexit();
   CLI::App app{"unfriend: finds fake-account networks in account behaviour vectors", "unfriend"};
   app.set_version_flag("--version", std::string("unfriend ") + UNFRIEND_VERSION);
   app.require_subcommand(1);

@@ -1,10 +1,18 @@
-// unfriend sweep INPUT.h5 -o OUTPUT.h5 [--config FILE.toml] [overrides]
+// unfriend sweep INPUT.h5 -o OUTPUT.h5 [--config FILE.toml] [overrides] [--resume]
 #include <fmt/format.h>
+#include <hdf5.h>
+#include <signal.h>
 
+#include <csignal>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "host/cli/commands.h"
+#include "host/core/backend.h"
 #include "host/core/config.h"
 #include "host/core/error.h"
 #include "host/pipeline/sweep.h"
@@ -13,12 +21,107 @@ namespace unfriend::cli {
 
 namespace {
 struct SweepArgs {
-  std::string input, output, config_file;
+  std::string input, output, config_file, work_dir;
   std::string backend, knn_mode, metric, on_invalid, features, ids, max_memory, gpu_memory;
   int k = 0, threads = -1, min_pts = 0;
   int64_t block_rows = -1, seed = -1;
   bool overwrite = false, write_graph = false, no_standardize = false, json = false;
+  bool resume = false, no_checkpoint = false;
 };
+
+// The signal that asked the sweep to stop (0: none). Written only by the handler, read by the
+// sweep between kNN units and stages.
+volatile std::sig_atomic_t g_stop_signal = 0;
+
+extern "C" void on_stop_signal(int signal_number) {
+  if (g_stop_signal != 0) {
+    // A second signal: the user does not want to wait for the unit boundary. The checkpoint
+    // stays consistent (every file in it is renamed into place complete), the output is only
+    // ever a temporary file, so dying now loses at most the unit in progress.
+    std::signal(signal_number, SIG_DFL);
+    std::raise(signal_number);
+    return;
+  }
+  g_stop_signal = signal_number;
+}
+
+/// SIGINT and SIGTERM handlers for the lifetime of the object, the previous ones restored
+/// afterwards. A SIGINT that was ignored when the process started (a background job of a
+/// non-interactive shell) stays ignored, as Unix programs do.
+class StopSignals {
+ public:
+  StopSignals() {
+    g_stop_signal = 0;
+    struct sigaction action {};
+    action.sa_handler = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;  // a signal must not fail the read or write it interrupts
+    sigaction(SIGTERM, &action, &previous_term_);
+    sigaction(SIGINT, nullptr, &previous_int_);
+    if (previous_int_.sa_handler != SIG_IGN) sigaction(SIGINT, &action, nullptr);
+  }
+  ~StopSignals() {
+    sigaction(SIGTERM, &previous_term_, nullptr);
+    sigaction(SIGINT, &previous_int_, nullptr);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+ private:
+  struct sigaction previous_term_ {};
+  struct sigaction previous_int_ {};
+};
+
+std::string shell_quote(const std::string& word) {
+  if (!word.empty() &&
+      word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                             "@%+=:,./-_") == std::string::npos) {
+    return word;
+  }
+  std::string quoted = "'";
+  for (char c : word) {
+    if (c == '\'') {
+      quoted += "'\\''";
+    } else {
+      quoted += c;
+    }
+  }
+  return quoted + "'";
+}
+
+/// The command line this process was started with, with --resume added: what to run to
+/// continue. Read from /proc/self/cmdline (the exact words, quoted for a shell); rebuilt from
+/// the parsed arguments where /proc is not available.
+std::string resume_command(const SweepArgs& args) {
+  std::vector<std::string> words;
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  const std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (size_t begin = 0; begin < raw.size();) {
+    const size_t end = raw.find('\0', begin);
+    words.push_back(raw.substr(begin, end == std::string::npos ? std::string::npos : end - begin));
+    if (end == std::string::npos) break;
+    begin = end + 1;
+  }
+  if (words.empty()) {
+    words = {"unfriend", "sweep", args.input, "-o", args.output};
+    if (!args.config_file.empty()) words.insert(words.end(), {"--config", args.config_file});
+    if (!args.work_dir.empty()) words.insert(words.end(), {"--work-dir", args.work_dir});
+    words.push_back("[your other options]");
+  }
+  std::string command;
+  bool has_resume = false;
+  for (const std::string& word : words) {
+    has_resume |= word == "--resume";
+    if (!command.empty()) command += ' ';
+    command += word == "[your other options]" ? word : shell_quote(word);
+  }
+  if (!has_resume) command += " --resume";
+  return command;
+}
+
+const char* signal_name(int signal_number) {
+  return signal_number == SIGINT ? "SIGINT" : signal_number == SIGTERM ? "SIGTERM" : "a signal";
+}
 }  // namespace
 
 void add_sweep_command(CLI::App& app, CommandRun& run) {
@@ -50,6 +153,17 @@ void add_sweep_command(CLI::App& app, CommandRun& run) {
   cmd->add_flag("--write-graph", args->write_graph, "Also write /graph/neighbors and similarity");
   cmd->add_flag("--overwrite", args->overwrite, "Replace an existing output file");
   cmd->add_flag("--json", args->json, "Print the JSON summary on stdout instead of the text one");
+  cmd->add_option("--work-dir", args->work_dir,
+                  "Checkpoint folder of the kNN stage (default OUTPUT.work; removed after "
+                  "success)");
+  cmd->add_flag("--resume", args->resume,
+                "Continue from the checkpoint in the work dir (same input and configuration); "
+                "without one, start from the beginning");
+  cmd->add_flag("--no-checkpoint", args->no_checkpoint,
+                "Keep no checkpoint (no work dir; a stopped run starts over)");
+  cmd->footer(
+      "SIGINT or SIGTERM stop the sweep at the next kNN unit, keep the checkpoint and leave no "
+      "output (exit 130 / 143, with the command that resumes); a second signal stops at once.");
 
   cmd->callback([args, &run]() {
     run = [args]() {
@@ -78,7 +192,29 @@ void add_sweep_command(CLI::App& app, CommandRun& run) {
       if (args->write_graph) c.output.write_graph = true;
       if (args->overwrite) c.output.overwrite = true;
       validate_config(c, args->config_file.empty() ? "command line" : args->config_file);
-      SweepSummary summary = run_sweep(request);
+      if (args->resume && args->no_checkpoint) {
+        throw InputError("--resume and --no-checkpoint: a run without a checkpoint has nothing "
+                         "to resume from");
+      }
+      request.work_dir = args->work_dir;
+      request.resume = args->resume;
+      request.checkpoint = !args->no_checkpoint;
+      StopSignals signals;
+      request.stop_requested = [] { return g_stop_signal != 0; };
+      SweepSummary summary;
+      try {
+        summary = run_sweep(request);
+      } catch (const StopRequested& e) {
+        const int signal_number = g_stop_signal != 0 ? static_cast<int>(g_stop_signal) : SIGTERM;
+        if (args->no_checkpoint) {
+          fmt::print(stderr, "unfriend: stopped by {} ({}); no output written\n",
+                     signal_name(signal_number), e.what());
+        } else {
+          fmt::print(stderr, "unfriend: stopped by {} ({}); no output written; resume with: {}\n",
+                     signal_name(signal_number), e.what(), resume_command(*args));
+        }
+        return 128 + signal_number;
+      }
       if (args->json) {
         fmt::print("{}\n", summary.json.dump(2));
       } else {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,49 @@ struct KnnReport {
   double seconds = 0;
 };
 
+/// A piece of a kNN graph as a checkpoint stores it: finished rows (any order) and, for each, its
+/// `width` entries. What the entries mean is up to the backend that made the unit (final
+/// neighbours and similarities, or candidates); the plan string given to KnnCheckpoint::begin
+/// names it, so a unit is only ever read back by the same kind of build.
+struct KnnUnit {
+  std::vector<int64_t> rows;       // graph rows held
+  int width = 0;                   // entries per row
+  std::vector<int64_t> neighbors;  // [rows.size() x width]
+  std::vector<float> similarity;   // [rows.size() x width]
+};
+
+/// The hook that makes a long kNN build resumable and stoppable. The build splits its work into
+/// numbered units whose results depend only on the input, the parameters and the unit number
+/// (never on the thread count or on which units ran before in this process); it saves each
+/// finished unit, skips units it can load, and checks stop_requested() between units. Passed
+/// to Backend::knn_graph as an optional pointer: nullptr means no checkpoint. Calls come from
+/// one thread at a time (a build that works in parallel serialises them).
+class KnnCheckpoint {
+ public:
+  virtual ~KnnCheckpoint() = default;
+  /// Called once per build before any unit: `plan` describes the units (backend, mode, unit
+  /// size and anything else that fixes what a unit holds), `units` how many there are. A
+  /// checkpoint made under another plan cannot be used: InputError saying why.
+  virtual void begin(const std::string& plan, int64_t units) = 0;
+  /// Whether unit `unit` is finished and saved (cheap: no data is read).
+  virtual bool done(int64_t unit) const = 0;
+  /// Reads a finished unit into `out`; false when it is not finished or cannot be read back (the
+  /// build then computes it again).
+  virtual bool load(int64_t unit, KnnUnit& out) = 0;
+  /// Stores a finished unit durably before returning. RuntimeFailure when it cannot be written.
+  virtual void save(int64_t unit, const KnnUnit& data) = 0;
+  /// True once the build should stop at the next unit boundary (a signal arrived).
+  virtual bool stop_requested() const = 0;
+};
+
+/// Thrown by a kNN build (or the sweep) that stopped early because
+/// KnnCheckpoint::stop_requested() said so. Every unit finished before it is saved; the message
+/// says how many.
+class StopRequested : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -47,7 +91,11 @@ class Backend {
 
   /// kNN graph of `data` against itself, self-matches excluded, rows in canonical order
   /// (see canonicalize_rows). Exact duplicates of a row appear with their full similarity.
-  virtual KnnGraph knn_graph(MatrixView data, const KnnParams& params, KnnReport* report) = 0;
+  /// With a checkpoint, finished units are saved to it and loaded from it, and the build throws
+  /// StopRequested at the first unit boundary after checkpoint->stop_requested() turns true;
+  /// the graph is the same with or without one, however often the build was stopped.
+  virtual KnnGraph knn_graph(MatrixView data, const KnnParams& params, KnnReport* report,
+                             KnnCheckpoint* checkpoint = nullptr) = 0;
 
   /// Connected components of the undirected graph made of the kNN edges (i, j) with
   /// similarity >= min_similarity whose two endpoints are both included (include[i] != 0; all

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <map>
 #include <sstream>
 #include <toml++/toml.h>
@@ -26,6 +27,16 @@ using Setter = std::function<void(const toml::node&, const std::string& where)>;
 int64_t as_int(const toml::node& node, const std::string& where) {
   if (auto v = node.value_exact<int64_t>()) return *v;
   fail(where, "expected an integer");
+}
+
+// For int settings: a bare static_cast would wrap 4294967297 to 1, which then passes the range
+// checks, so a value outside int is refused here.
+int as_int32(const toml::node& node, const std::string& where) {
+  const int64_t v = as_int(node, where);
+  if (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max()) {
+    fail(where, fmt::format("{} is out of range", v));
+  }
+  return static_cast<int>(v);
 }
 
 double as_double(const toml::node& node, const std::string& where) {
@@ -72,7 +83,7 @@ std::map<std::string, Setter> make_setters(SweepConfig& c) {
       fail(w, e.what());
     }
   });
-  in("knn.k", [&](auto& n, auto& w) { c.knn.k = static_cast<int>(as_int(n, w)); });
+  in("knn.k", [&](auto& n, auto& w) { c.knn.k = as_int32(n, w); });
   in("knn.mode", [&](auto& n, auto& w) {
     try {
       c.knn.mode = knn_mode_from_string(as_string(n, w));
@@ -82,21 +93,21 @@ std::map<std::string, Setter> make_setters(SweepConfig& c) {
   });
   in("knn.auto_exact_max_rows", [&](auto& n, auto& w) { c.knn.auto_exact_max_rows = as_int(n, w); });
   in("knn.query_block_rows", [&](auto& n, auto& w) { c.knn.query_block_rows = as_int(n, w); });
-  in("knn.ivf_nlist", [&](auto& n, auto& w) { c.knn.ivf_nlist = static_cast<int>(as_int(n, w)); });
-  in("knn.ivf_nprobe", [&](auto& n, auto& w) { c.knn.ivf_nprobe = static_cast<int>(as_int(n, w)); });
+  in("knn.ivf_nlist", [&](auto& n, auto& w) { c.knn.ivf_nlist = as_int32(n, w); });
+  in("knn.ivf_nprobe", [&](auto& n, auto& w) { c.knn.ivf_nprobe = as_int32(n, w); });
   in("knn.ivf_train_rows", [&](auto& n, auto& w) { c.knn.ivf_train_rows = as_int(n, w); });
-  in("knn.hnsw_m", [&](auto& n, auto& w) { c.knn.hnsw_m = static_cast<int>(as_int(n, w)); });
+  in("knn.hnsw_m", [&](auto& n, auto& w) { c.knn.hnsw_m = as_int32(n, w); });
   in("knn.hnsw_ef_construction",
-     [&](auto& n, auto& w) { c.knn.hnsw_ef_construction = static_cast<int>(as_int(n, w)); });
+     [&](auto& n, auto& w) { c.knn.hnsw_ef_construction = as_int32(n, w); });
   in("knn.hnsw_ef_search",
-     [&](auto& n, auto& w) { c.knn.hnsw_ef_search = static_cast<int>(as_int(n, w)); });
+     [&](auto& n, auto& w) { c.knn.hnsw_ef_search = as_int32(n, w); });
   in("knn.seed", [&](auto& n, auto& w) { c.knn.seed = static_cast<uint64_t>(as_int(n, w)); });
   in("recall.sample_rows", [&](auto& n, auto& w) { c.recall.sample_rows = as_int(n, w); });
   in("duplicates.min_similarity",
      [&](auto& n, auto& w) { c.duplicates.min_similarity = as_auto(n, w); });
   in("duplicates.distance_ratio",
      [&](auto& n, auto& w) { c.duplicates.distance_ratio = as_double(n, w); });
-  in("clusters.min_pts", [&](auto& n, auto& w) { c.clusters.min_pts = static_cast<int>(as_int(n, w)); });
+  in("clusters.min_pts", [&](auto& n, auto& w) { c.clusters.min_pts = as_int32(n, w); });
   in("clusters.eps_similarity",
      [&](auto& n, auto& w) { c.clusters.eps_similarity = as_auto(n, w); });
   in("clusters.min_log_gap", [&](auto& n, auto& w) { c.clusters.min_log_gap = as_double(n, w); });
@@ -105,11 +116,11 @@ std::map<std::string, Setter> make_setters(SweepConfig& c) {
   in("clusters.min_tightness",
      [&](auto& n, auto& w) { c.clusters.min_tightness = as_double(n, w); });
   in("clusters.min_size",
-     [&](auto& n, auto& w) { c.clusters.min_size = static_cast<int>(as_int(n, w)); });
+     [&](auto& n, auto& w) { c.clusters.min_size = as_int32(n, w); });
   in("output.write_graph", [&](auto& n, auto& w) { c.output.write_graph = as_bool(n, w); });
   in("output.overwrite", [&](auto& n, auto& w) { c.output.overwrite = as_bool(n, w); });
   in("output.top_clusters",
-     [&](auto& n, auto& w) { c.output.top_clusters = static_cast<int>(as_int(n, w)); });
+     [&](auto& n, auto& w) { c.output.top_clusters = as_int32(n, w); });
   in("run.backend", [&](auto& n, auto& w) {
     try {
       c.run.backend = backend_kind_from_string(as_string(n, w));
@@ -117,7 +128,7 @@ std::map<std::string, Setter> make_setters(SweepConfig& c) {
       fail(w, e.what());
     }
   });
-  in("run.threads", [&](auto& n, auto& w) { c.run.threads = static_cast<int>(as_int(n, w)); });
+  in("run.threads", [&](auto& n, auto& w) { c.run.threads = as_int32(n, w); });
   in("run.max_memory", [&](auto& n, auto& w) { c.run.max_memory_bytes = as_bytes(n, w); });
   in("run.gpu_memory", [&](auto& n, auto& w) { c.run.gpu_memory_bytes = as_bytes(n, w); });
   return s;
@@ -144,7 +155,12 @@ int64_t parse_bytes(const std::string& text, const std::string& option) {
   if (t.empty() || end != t.c_str() + t.size() || !(value >= 0) || !std::isfinite(value)) {
     throw InputError(fmt::format("{}: '{}' is not a size (examples: 512M, 4G, 1000000)", option, text));
   }
-  return static_cast<int64_t>(value * multiplier);
+  // Converting a double at or above 2^63 to int64 is undefined behaviour: refuse it first.
+  const double bytes = value * multiplier;
+  if (!(bytes < 9223372036854775808.0)) {
+    throw InputError(fmt::format("{}: '{}' is too large a size (at most 2^63 - 1 bytes)", option, text));
+  }
+  return static_cast<int64_t>(bytes);
 }
 
 SweepConfig parse_config(const std::string& toml_text, const std::string& name) {

@@ -14,9 +14,10 @@ class CpuBackend final : public Backend {
 
   std::string name() const override { return "cpu"; }
 
-  KnnGraph knn_graph(MatrixView data, const KnnParams& params, KnnReport* report) override {
+  KnnGraph knn_graph(MatrixView data, const KnnParams& params, KnnReport* report,
+                     KnnCheckpoint* checkpoint = nullptr) override {
     ThreadLimit limit(options_.threads);
-    return faiss_knn_graph(data, params, report);
+    return faiss_knn_graph(data, params, report, checkpoint);
   }
 
   std::vector<int64_t> threshold_components(const KnnGraph& graph, float min_similarity,

@@ -9,9 +9,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <climits>
 #include <cmath>
+#include <exception>
 #include <limits>
 #include <memory>
 #include <new>
@@ -75,22 +77,102 @@ int search_width(int64_t rows, int k) {
   return static_cast<int>(std::min<int64_t>(static_cast<int64_t>(k) + 1 + k_rescore_margin, rows));
 }
 
-/// Runs `search_block(first_row, count, labels)` over the rows in blocks, assembling each block
-/// into the graph, with a progress line.
-template <typename SearchBlock>
+// Rows per FAISS call when assigning rows to IVF lists and adding rows to HNSW. Fixed, not
+// knn.query_block_rows: FAISS's answer for a row can depend on how many rows share the call (its
+// BLAS path starts at 20 query rows; HNSW inserts each call's rows level by level), and the
+// graph must not depend on block sizes. 16384 is the default query_block_rows, so results of
+// the default configuration are what they were when these calls used it.
+constexpr int64_t k_fixed_call_rows = 16384;
+
+std::string units_saved(const KnnCheckpoint& checkpoint, int64_t units) {
+  int64_t saved = 0;
+  for (int64_t u = 0; u < units; ++u) saved += checkpoint.done(u);
+  return fmt::format("{} of {} kNN units saved", saved, units);
+}
+
+// A unit read back from a checkpoint is used only when it holds exactly the rows expected, with
+// the graph's width and neighbours inside the data; anything else is computed again.
+bool unit_fits(const KnnUnit& unit, const int64_t* rows, int64_t count, const KnnGraph& graph) {
+  const size_t cells = static_cast<size_t>(count) * static_cast<size_t>(graph.k);
+  if (unit.width != graph.k || unit.rows.size() != static_cast<size_t>(count) ||
+      unit.neighbors.size() != cells || unit.similarity.size() != cells ||
+      !std::equal(unit.rows.begin(), unit.rows.end(), rows)) {
+    return false;
+  }
+  return std::all_of(unit.neighbors.begin(), unit.neighbors.end(),
+                     [&](int64_t nb) { return nb >= -1 && nb < graph.rows; });
+}
+
+void unit_to_graph(const KnnUnit& unit, KnnGraph& graph) {
+  const size_t k = static_cast<size_t>(graph.k);
+  for (size_t i = 0; i < unit.rows.size(); ++i) {
+    const size_t row = static_cast<size_t>(unit.rows[i]);
+    std::copy_n(unit.neighbors.data() + i * k, k, graph.neighbors.data() + row * k);
+    std::copy_n(unit.similarity.data() + i * k, k, graph.similarity.data() + row * k);
+  }
+}
+
+void graph_to_unit(const KnnGraph& graph, const int64_t* rows, int64_t count, KnnUnit& unit) {
+  const size_t k = static_cast<size_t>(graph.k);
+  unit.rows.assign(rows, rows + count);
+  unit.width = graph.k;
+  unit.neighbors.resize(static_cast<size_t>(count) * k);
+  unit.similarity.resize(static_cast<size_t>(count) * k);
+  for (size_t i = 0; i < static_cast<size_t>(count); ++i) {
+    const size_t row = static_cast<size_t>(rows[i]);
+    std::copy_n(graph.neighbors.data() + row * k, k, unit.neighbors.data() + i * k);
+    std::copy_n(graph.similarity.data() + row * k, k, unit.similarity.data() + i * k);
+  }
+}
+
+/// Runs the rows in blocks of query_block_rows, one checkpoint unit per block: a block the
+/// checkpoint holds is copied into the graph; any other is searched with
+/// `search_block(first_row, count, labels)`, assembled and saved. `prepare()` runs once, before
+/// the first block that has to be searched (HNSW builds its index there, so a resume whose
+/// blocks are all saved skips the build).
+template <typename Prepare, typename SearchBlock>
 void search_in_blocks(MatrixView data, const KnnParams& params, int k_search,
-                      const std::string& stage, KnnGraph& graph, SearchBlock search_block) {
+                      const std::string& stage, const std::string& plan, KnnGraph& graph,
+                      KnnCheckpoint* checkpoint, Prepare prepare, SearchBlock search_block) {
   const int64_t block = std::min<int64_t>(params.query_block_rows, data.rows);
-  std::vector<int64_t> labels(static_cast<size_t>(block * k_search));
-  std::vector<int64_t> self(static_cast<size_t>(block));
-  Progress progress(stage, data.rows);
-  for (int64_t first = 0; first < data.rows; first += block) {
+  const int64_t units = (data.rows + block - 1) / block;
+  if (checkpoint != nullptr) {
+    checkpoint->begin(fmt::format("{}, query blocks of {} rows", plan, block), units);
+  }
+  // Progress (rate, ETA) counts the rows to search, not those read back from the checkpoint.
+  int64_t to_search = data.rows;
+  for (int64_t u = 0; checkpoint != nullptr && u < units; ++u) {
+    if (checkpoint->done(u)) to_search -= std::min(block, data.rows - u * block);
+  }
+  std::vector<int64_t> labels, self(static_cast<size_t>(block));
+  KnnUnit unit;
+  bool prepared = false;
+  Progress progress(stage, to_search);
+  for (int64_t u = 0; u < units; ++u) {
+    const int64_t first = u * block;
     const int64_t count = std::min(block, data.rows - first);
     std::iota(self.begin(), self.begin() + count, first);
+    if (checkpoint != nullptr && checkpoint->load(u, unit) &&
+        unit_fits(unit, self.data(), count, graph)) {
+      unit_to_graph(unit, graph);
+      continue;
+    }
+    if (checkpoint != nullptr && checkpoint->stop_requested()) {
+      throw StopRequested(units_saved(*checkpoint, units));
+    }
+    if (!prepared) {
+      prepare();
+      labels.resize(static_cast<size_t>(block * k_search));
+      prepared = true;
+    }
     search_block(first, count, labels.data());
     assemble_knn_rows(data, params.metric, self.data(), count, labels.data(), k_search, graph.k,
                       graph.neighbors.data() + first * graph.k,
                       graph.similarity.data() + first * graph.k);
+    if (checkpoint != nullptr) {
+      graph_to_unit(graph, self.data(), count, unit);
+      checkpoint->save(u, unit);
+    }
     progress.advance(count);
   }
   progress.finish();
@@ -121,17 +203,30 @@ std::vector<float> squared_norms(MatrixView data, Metric metric) {
   return norms;
 }
 
-void exact_graph(MatrixView data, const KnnParams& params, int k_search, KnnGraph& graph) {
+std::string plan_prefix(const std::string& mode, MatrixView data, const KnnParams& params,
+                        int k_search) {
+  return fmt::format("cpu {}: {} x {} rows, k={} (searching {}), metric {}", mode, data.rows,
+                     data.cols, params.k, k_search, to_string(params.metric));
+}
+
+void exact_graph(MatrixView data, const KnnParams& params, int k_search, KnnGraph& graph,
+                 KnnCheckpoint* checkpoint) {
   // Brute force straight over the caller's rows: an IndexFlat would copy the whole matrix, and
   // its search is these same FAISS functions.
-  std::vector<float> norms = squared_norms(data, params.metric);
-  const int64_t block = std::min<int64_t>(params.query_block_rows, data.rows);
-  std::vector<float> distances(static_cast<size_t>(block * k_search));
-  search_in_blocks(data, params, k_search, "knn exact", graph,
-                   [&](int64_t first, int64_t count, int64_t* labels) {
-                     flat_search(data, norms.empty() ? nullptr : norms.data(), data.row(first),
-                                 count, k_search, params.metric, distances.data(), labels);
-                   });
+  std::vector<float> norms;
+  std::vector<float> distances;
+  search_in_blocks(
+      data, params, k_search, "knn exact", plan_prefix("exact", data, params, k_search), graph,
+      checkpoint,
+      [&] {
+        norms = squared_norms(data, params.metric);
+        const int64_t block = std::min<int64_t>(params.query_block_rows, data.rows);
+        distances.resize(static_cast<size_t>(block * k_search));
+      },
+      [&](int64_t first, int64_t count, int64_t* labels) {
+        flat_search(data, norms.empty() ? nullptr : norms.data(), data.row(first), count,
+                    k_search, params.metric, distances.data(), labels);
+      });
 }
 
 // The IVF partition, used as a join: every row lives in the list of its nearest centroid, and
@@ -178,7 +273,7 @@ IvfPartition build_partition(MatrixView data, const KnnParams& params, const Ivf
   IvfPartition part;
   part.nlist = ivf.nlist;
   part.list_of_row.resize(static_cast<size_t>(data.rows));
-  const int64_t block = std::min<int64_t>(params.query_block_rows, data.rows);
+  const int64_t block = std::min<int64_t>(k_fixed_call_rows, data.rows);
   for (int64_t first = 0; first < data.rows; first += block) {
     const int64_t count = std::min(block, data.rows - first);
     quantizer->assign(count, data.row(first), part.list_of_row.data() + first);
@@ -276,72 +371,169 @@ int tune_join_nprobe(MatrixView data, const KnnParams& params, const IvfPartitio
   }
 }
 
+// Checkpoint units of the join: consecutive lists, grouped until a group holds at least
+// `target_rows` rows. Unit u is lists [first_list[u], first_list[u + 1]); its rows are the
+// members slice of those lists. Every unit holds at least one row (trailing empty lists join
+// the last unit).
+std::vector<int64_t> group_lists(const IvfPartition& part, int64_t target_rows) {
+  std::vector<int64_t> first_list{0};
+  int64_t held = 0;
+  for (int64_t list = 0; list < part.nlist; ++list) {
+    held += part.offsets[static_cast<size_t>(list) + 1] - part.offsets[static_cast<size_t>(list)];
+    if (held >= target_rows) {
+      first_list.push_back(list + 1);
+      held = 0;
+    }
+  }
+  if (held > 0 || first_list.size() == 1) {
+    first_list.push_back(part.nlist);
+  } else {
+    first_list.back() = part.nlist;
+  }
+  return first_list;
+}
+
 void ivf_graph(MatrixView data, const KnnParams& params, IvfSettings& ivf, int k_search,
-               KnnGraph& graph) {
+               KnnGraph& graph, KnnCheckpoint* checkpoint) {
   IvfPartition part = build_partition(data, params, ivf);
   if (ivf.tune_nprobe) {
     ivf.nprobe = tune_join_nprobe(data, params, part, ivf.nprobe);
   } else {
     ivf.nprobe = std::min(ivf.nprobe, part.width);
   }
-  // Candidates for every row, list by list, then the shared assembly (self removed, rescored,
-  // canonical order) in row blocks.
-  std::vector<int64_t> candidates(static_cast<size_t>(data.rows) * k_search, -1);
+  const int64_t unit_rows = std::min<int64_t>(params.query_block_rows, data.rows);
+  const std::vector<int64_t> first_list = group_lists(part, unit_rows);
+  const int64_t units = static_cast<int64_t>(first_list.size()) - 1;
+  auto unit_rows_of = [&](int64_t u) {
+    const int64_t begin = part.offsets[static_cast<size_t>(first_list[static_cast<size_t>(u)])];
+    const int64_t end = part.offsets[static_cast<size_t>(first_list[static_cast<size_t>(u) + 1])];
+    return std::make_pair(part.members.data() + begin, end - begin);
+  };
+  if (checkpoint != nullptr) {
+    checkpoint->begin(fmt::format("{}, ivf nlist={} nprobe={} trained on {} rows (seed {}), "
+                                  "lists grouped to at least {} rows",
+                                  plan_prefix("ivf join", data, params, k_search), ivf.nlist,
+                                  ivf.nprobe, ivf.train_rows, params.seed, unit_rows),
+                      units);
+  }
+
+  // Units already saved go straight into the graph; the lists of the others are searched.
+  int64_t to_search = 0;
+  std::vector<int64_t> unit_of_list(static_cast<size_t>(part.nlist));
+  std::vector<int64_t> lists_left(static_cast<size_t>(units), 0);
+  std::vector<int64_t> pending;  // non-empty lists still to search, in list order
   {
-    // Lists in parallel, one single-threaded product each: many small products keep both cores
-    // busy without a fork-join per list, which costs more than the product under load.
-    Progress progress("knn ivf", data.rows);
-    SerialBlas serial_blas;
-#pragma omp parallel
-    {
-      std::vector<int64_t> rows, labels;
-      std::vector<float> vectors, queries, scores;
-#pragma omp for schedule(dynamic, 1)
-      for (int64_t list = 0; list < part.nlist; ++list) {
-        const int64_t begin = part.offsets[static_cast<size_t>(list)];
-        const int64_t count = part.offsets[static_cast<size_t>(list) + 1] - begin;
-        if (count == 0) continue;
-        gather_candidates(data, part, list, ivf.nprobe, rows, vectors);
-        queries.resize(static_cast<size_t>(count * data.cols));
-        for (int64_t i = 0; i < count; ++i) {
-          const int64_t row = part.members[static_cast<size_t>(begin + i)];
-          std::copy(data.row(row), data.row(row) + data.cols, queries.data() + i * data.cols);
-        }
-        const int width = std::min<int>(k_search, static_cast<int>(rows.size()));
-        scores.resize(static_cast<size_t>(count * width));
-        labels.assign(static_cast<size_t>(count * width), -1);
-        MatrixView candidate_view{vectors.data(), static_cast<int64_t>(rows.size()), data.cols};
-        std::vector<float> candidate_norms = squared_norms(candidate_view, params.metric);
-        flat_search(candidate_view, candidate_norms.empty() ? nullptr : candidate_norms.data(),
-                    queries.data(), count, width, params.metric, scores.data(), labels.data());
-        for (int64_t i = 0; i < count; ++i) {
-          const int64_t row = part.members[static_cast<size_t>(begin + i)];
-          int64_t* out = candidates.data() + row * k_search;
-          for (int j = 0; j < width; ++j) {
-            const int64_t label = labels[static_cast<size_t>(i * width + j)];
-            out[j] = label >= 0 ? rows[static_cast<size_t>(label)] : -1;
-          }
-        }
-#pragma omp critical(unfriend_ivf_progress)
-        {
-          progress.advance(count);
+    KnnUnit unit;
+    for (int64_t u = 0; u < units; ++u) {
+      const auto [rows, count] = unit_rows_of(u);
+      if (checkpoint != nullptr && checkpoint->load(u, unit) &&
+          unit_fits(unit, rows, count, graph)) {
+        unit_to_graph(unit, graph);
+        continue;
+      }
+      to_search += count;
+      for (int64_t list = first_list[static_cast<size_t>(u)];
+           list < first_list[static_cast<size_t>(u) + 1]; ++list) {
+        unit_of_list[static_cast<size_t>(list)] = u;
+        if (part.offsets[static_cast<size_t>(list) + 1] > part.offsets[static_cast<size_t>(list)]) {
+          pending.push_back(list);
+          ++lists_left[static_cast<size_t>(u)];
         }
       }
     }
-    progress.finish();
   }
-  const int64_t block = std::min<int64_t>(params.query_block_rows, data.rows);
-  std::vector<int64_t> self(static_cast<size_t>(block));
-  for (int64_t first = 0; first < data.rows; first += block) {
-    const int64_t count = std::min(block, data.rows - first);
-    std::iota(self.begin(), self.begin() + count, first);
-    assemble_knn_rows(data, params.metric, self.data(), count, candidates.data() + first * k_search,
-                      k_search, graph.k, graph.neighbors.data() + first * graph.k,
-                      graph.similarity.data() + first * graph.k);
+  if (!pending.empty() && checkpoint != nullptr && checkpoint->stop_requested()) {
+    throw StopRequested(units_saved(*checkpoint, units));
   }
+
+  // Each list's members are searched against the rows of its probed lists and assembled into
+  // finished graph rows right away (self removed, rescored, canonical order): no N x k_search
+  // candidate array. A unit is saved by the thread that finishes its last list.
+  std::atomic<bool> stop{false};
+  std::exception_ptr failure;
+  Progress progress("knn ivf", to_search);
+  {
+    // Lists in parallel, one single-threaded product each: many small products keep both cores
+    // busy without a fork-join per list, which costs more than the product under load.
+    SerialBlas serial_blas;
+    const int64_t pending_count = static_cast<int64_t>(pending.size());
+#pragma omp parallel
+    {
+      std::vector<int64_t> rows, labels, found;
+      std::vector<float> vectors, queries, scores, similarity;
+      std::vector<int64_t> neighbors;
+      KnnUnit unit;
+#pragma omp for schedule(dynamic, 1)
+      for (int64_t p = 0; p < pending_count; ++p) {
+        if (stop.load(std::memory_order_relaxed)) continue;
+        const int64_t list = pending[static_cast<size_t>(p)];
+        const int64_t begin = part.offsets[static_cast<size_t>(list)];
+        const int64_t count = part.offsets[static_cast<size_t>(list) + 1] - begin;
+        const int64_t* members = part.members.data() + begin;
+        try {
+          gather_candidates(data, part, list, ivf.nprobe, rows, vectors);
+          queries.resize(static_cast<size_t>(count * data.cols));
+          for (int64_t i = 0; i < count; ++i) {
+            std::copy(data.row(members[i]), data.row(members[i]) + data.cols,
+                      queries.data() + i * data.cols);
+          }
+          const int width = std::min<int>(k_search, static_cast<int>(rows.size()));
+          scores.resize(static_cast<size_t>(count * width));
+          labels.assign(static_cast<size_t>(count * width), -1);
+          MatrixView candidate_view{vectors.data(), static_cast<int64_t>(rows.size()), data.cols};
+          std::vector<float> candidate_norms = squared_norms(candidate_view, params.metric);
+          flat_search(candidate_view, candidate_norms.empty() ? nullptr : candidate_norms.data(),
+                      queries.data(), count, width, params.metric, scores.data(), labels.data());
+          found.resize(labels.size());
+          for (size_t c = 0; c < labels.size(); ++c) {
+            found[c] = labels[c] >= 0 ? rows[static_cast<size_t>(labels[c])] : -1;
+          }
+          neighbors.resize(static_cast<size_t>(count * graph.k));
+          similarity.resize(static_cast<size_t>(count * graph.k));
+          assemble_knn_rows(data, params.metric, members, count, found.data(), width, graph.k,
+                            neighbors.data(), similarity.data());
+          // Lists own disjoint rows: no two threads write the same graph row.
+          for (int64_t i = 0; i < count; ++i) {
+            const size_t row = static_cast<size_t>(members[i]) * static_cast<size_t>(graph.k);
+            std::copy_n(neighbors.data() + i * graph.k, graph.k, graph.neighbors.data() + row);
+            std::copy_n(similarity.data() + i * graph.k, graph.k, graph.similarity.data() + row);
+          }
+        } catch (...) {
+#pragma omp critical(unfriend_ivf_unit)
+          {
+            if (!failure) failure = std::current_exception();
+          }
+          stop.store(true);
+          continue;
+        }
+#pragma omp critical(unfriend_ivf_unit)
+        {
+          progress.advance(count);
+          const int64_t u = unit_of_list[static_cast<size_t>(list)];
+          if (checkpoint != nullptr && !failure) {
+            try {
+              if (--lists_left[static_cast<size_t>(u)] == 0) {
+                const auto [unit_rows_ptr, unit_count] = unit_rows_of(u);
+                graph_to_unit(graph, unit_rows_ptr, unit_count, unit);
+                checkpoint->save(u, unit);
+              }
+              if (checkpoint->stop_requested()) stop.store(true);
+            } catch (...) {
+              failure = std::current_exception();
+              stop.store(true);
+            }
+          }
+        }
+      }
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
+  if (stop.load()) throw StopRequested(units_saved(*checkpoint, units));
+  progress.finish();
 }
 
-void hnsw_graph(MatrixView data, const KnnParams& params, int k_search, KnnGraph& graph) {
+void hnsw_graph(MatrixView data, const KnnParams& params, int k_search, KnnGraph& graph,
+                KnnCheckpoint* checkpoint) {
   if (params.hnsw_m < 2) {
     throw InputError(fmt::format("kNN hnsw_m must be at least 2, got {}", params.hnsw_m));
   }
@@ -350,25 +542,43 @@ void hnsw_graph(MatrixView data, const KnnParams& params, int k_search, KnnGraph
         fmt::format("kNN hnsw_ef_construction and hnsw_ef_search must be at least 1, got {} and {}",
                     params.hnsw_ef_construction, params.hnsw_ef_search));
   }
-  faiss::IndexHNSWFlat index(static_cast<int>(data.cols), params.hnsw_m,
-                             faiss_metric(params.metric));
-  index.hnsw.efConstruction = params.hnsw_ef_construction;
-  const int64_t block = std::min<int64_t>(params.query_block_rows, data.rows);
-  {
-    Progress progress("knn hnsw add", data.rows);
-    for (int64_t first = 0; first < data.rows; first += block) {
-      const int64_t count = std::min(block, data.rows - first);
-      index.add(count, data.row(first));
-      progress.advance(count);
-    }
-  }
-  // The beam must be at least as wide as the result list, or results are missing.
-  index.hnsw.efSearch = std::max(params.hnsw_ef_search, k_search);
-  std::vector<float> distances(static_cast<size_t>(block * k_search));
-  search_in_blocks(data, params, k_search, "knn hnsw", graph,
-                   [&](int64_t first, int64_t count, int64_t* labels) {
-                     index.search(count, data.row(first), k_search, distances.data(), labels);
-                   });
+  std::unique_ptr<faiss::IndexHNSWFlat> index;
+  std::vector<float> distances;
+  const std::string plan =
+      fmt::format("{}, hnsw M={} ef_construction={} ef_search={}",
+                  plan_prefix("hnsw", data, params, k_search), params.hnsw_m,
+                  params.hnsw_ef_construction, std::max(params.hnsw_ef_search, k_search));
+  search_in_blocks(
+      data, params, k_search, "knn hnsw", plan, graph, checkpoint,
+      [&] {
+        if (checkpoint != nullptr && omp_get_max_threads() > 1) {
+          const int64_t units = (data.rows + params.query_block_rows - 1) / params.query_block_rows;
+          bool resumed = false;
+          for (int64_t u = 0; u < units && !resumed; ++u) resumed = checkpoint->done(u);
+          if (resumed) {
+            log_warning(
+                "knn: resuming HNSW rebuilds its index, which inserts rows in parallel: the "
+                "graph may differ slightly from an uninterrupted run (--threads 1 avoids that)");
+          }
+        }
+        index = std::make_unique<faiss::IndexHNSWFlat>(static_cast<int>(data.cols),
+                                                       params.hnsw_m, faiss_metric(params.metric));
+        index->hnsw.efConstruction = params.hnsw_ef_construction;
+        Progress progress("knn hnsw add", data.rows);
+        for (int64_t first = 0; first < data.rows; first += k_fixed_call_rows) {
+          const int64_t count = std::min(k_fixed_call_rows, data.rows - first);
+          index->add(count, data.row(first));
+          progress.advance(count);
+        }
+        progress.finish();
+        // The beam must be at least as wide as the result list, or results are missing.
+        index->hnsw.efSearch = std::max(params.hnsw_ef_search, k_search);
+        const int64_t block = std::min<int64_t>(params.query_block_rows, data.rows);
+        distances.resize(static_cast<size_t>(block * k_search));
+      },
+      [&](int64_t first, int64_t count, int64_t* labels) {
+        index->search(count, data.row(first), k_search, distances.data(), labels);
+      });
 }
 
 }  // namespace
@@ -420,7 +630,8 @@ IvfSettings resolve_ivf_settings(int64_t rows, const KnnParams& params) {
   return out;
 }
 
-KnnGraph faiss_knn_graph(MatrixView data, const KnnParams& params, KnnReport* report) {
+KnnGraph faiss_knn_graph(MatrixView data, const KnnParams& params, KnnReport* report,
+                         KnnCheckpoint* checkpoint) {
   const auto start = std::chrono::steady_clock::now();
   validate(data, params);
   const KnnMode mode = resolve_knn_mode(data.rows, params);
@@ -444,7 +655,7 @@ KnnGraph faiss_knn_graph(MatrixView data, const KnnParams& params, KnnReport* re
       switch (mode) {
         case KnnMode::automatic:  // resolved above
         case KnnMode::exact:
-          exact_graph(data, params, k_search, graph);
+          exact_graph(data, params, k_search, graph, checkpoint);
           break;
         case KnnMode::ivf: {
           IvfSettings ivf = resolve_ivf_settings(data.rows, params);
@@ -456,13 +667,13 @@ KnnGraph faiss_knn_graph(MatrixView data, const KnnParams& params, KnnReport* re
                 "knn: ivf trains {} lists on {} rows (under {} per list): lists will be uneven",
                 ivf.nlist, ivf.train_rows, k_min_points_per_list));
           }
-          ivf_graph(data, params, ivf, k_search, graph);
+          ivf_graph(data, params, ivf, k_search, graph, checkpoint);
           local.ivf_nlist = ivf.nlist;
           local.ivf_nprobe = ivf.nprobe;
           break;
         }
         case KnnMode::hnsw:
-          hnsw_graph(data, params, k_search, graph);
+          hnsw_graph(data, params, k_search, graph, checkpoint);
           break;
       }
     } catch (const faiss::FaissException& e) {

@@ -39,10 +39,20 @@ IvfSettings resolve_ivf_settings(int64_t rows, const KnnParams& params);
 /// The kNN graph of `data` against itself (see Backend::knn_graph): k+1 candidates per row plus
 /// a small rescoring margin (capped at the row count), self removed, candidates rescored in
 /// double (pair_similarity) and cut to k, canonical row order. Uses the caller's OpenMP/BLAS
-/// thread settings. Exact results do not depend on query_block_rows or the thread count; HNSW
-/// inserts rows in parallel, so its graph (not its recall) can vary from run to run.
-/// Throws InputError for bad parameters or non-finite data, RuntimeFailure when FAISS fails.
-KnnGraph faiss_knn_graph(MatrixView data, const KnnParams& params, KnnReport* report);
+/// thread settings. Exact and IVF results do not depend on query_block_rows or the thread
+/// count; HNSW results do not depend on query_block_rows, but HNSW inserts rows in parallel, so
+/// with more than one thread its graph (not its recall) can vary from run to run.
+///
+/// Checkpoint units (see KnnCheckpoint): exact and HNSW, blocks of query_block_rows query rows;
+/// IVF, groups of consecutive lists holding at least query_block_rows rows, after a k-means
+/// partition and nprobe tuning that are recomputed (deterministically, from the seed) on every
+/// run. HNSW rebuilds its index on a resume (unless every unit is saved): single-threaded that
+/// rebuild is the same index, with more threads it may differ, so a resumed HNSW graph equals
+/// an uninterrupted one only for --threads 1.
+/// Throws InputError for bad parameters or non-finite data, RuntimeFailure when FAISS fails or
+/// a unit cannot be saved, StopRequested when the checkpoint asks to stop.
+KnnGraph faiss_knn_graph(MatrixView data, const KnnParams& params, KnnReport* report,
+                         KnnCheckpoint* checkpoint = nullptr);
 
 /// Exact k nearest neighbours (self excluded, canonical order) of the data rows listed in
 /// query_rows, by FAISS brute force against all rows: row q of the result is data row

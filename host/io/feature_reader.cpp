@@ -32,15 +32,32 @@ H5Handle open_features_dataset(hid_t file, const InputInfo& info, const io::Data
                                size_t element_bytes) {
   H5Handle dapl = io::plist_handle(H5Pcreate(H5P_DATASET_ACCESS));
   if (!layout.chunk.empty()) {
-    int64_t chunk_bytes = static_cast<int64_t>(element_bytes);
-    for (int64_t extent : layout.chunk) chunk_bytes *= extent;
+    // In double: a hostile header's chunk and row extents would overflow int64 here.
+    double chunk_bytes = static_cast<double>(element_bytes);
+    for (int64_t extent : layout.chunk) chunk_bytes *= static_cast<double>(extent);
     const int64_t chunk_cols = layout.chunk.size() > 1 ? std::max<int64_t>(1, layout.chunk[1]) : 1;
-    const int64_t stripe = chunk_bytes * ((info.cols + chunk_cols - 1) / chunk_cols);
-    const int64_t bytes = std::clamp(2 * stripe, kMinChunkCacheBytes, kMaxChunkCacheBytes);
+    const double stripe = chunk_bytes * static_cast<double>((info.cols - 1) / chunk_cols + 1);
+    const auto bytes = static_cast<int64_t>(std::clamp(2 * stripe, double(kMinChunkCacheBytes),
+                                                       double(kMaxChunkCacheBytes)));
     // w0 = 1: a chunk read completely is evicted first; block reads never come back to it.
     H5Pset_chunk_cache(dapl.get(), 10007, static_cast<size_t>(bytes), 1.0);
   }
   return io::dataset_handle(H5Dopen2(file, info.features_path.c_str(), dapl.get()));
+}
+
+// HDF5 1.10 copies a dataset's whole extent out of its contiguous or compact storage without
+// checking that the storage is that large: a damaged layout message becomes a heap over-read
+// inside the library. Refuse the mismatch up front. Unallocated contiguous storage (0 bytes)
+// reads as the fill value and is fine; compact data always lives in the header.
+void check_stored_bytes(hid_t dataset, const io::DatasetLayout& layout, int64_t values,
+                        size_t element_bytes, const std::string& file, const std::string& name) {
+  if (layout.storage != "contiguous" && layout.storage != "compact") return;
+  const double needed = static_cast<double>(values) * static_cast<double>(element_bytes);
+  const hsize_t stored = H5Dget_storage_size(dataset);
+  if ((stored != 0 || layout.storage == "compact") && static_cast<double>(stored) < needed) {
+    throw InputError(fmt::format("{}: {} stores {} bytes of {} data, its shape needs {:.0f}",
+                                 file, name, stored, layout.storage, needed));
+  }
 }
 
 }  // namespace
@@ -88,11 +105,28 @@ FeatureReader::FeatureReader(const std::string& file, const std::string& feature
                                  file, features, io::type_class_word(type.get()),
                                  io::type_name(type.get())));
   }
+  // HDF5 sizes its conversion buffers by the stored element size: a corrupt type of 2 GiB per
+  // element would make a ten-row read allocate gigabytes. Only the documented widths are read.
+  const size_t float_bytes = H5Tget_size(type.get());
+  if (float_bytes != 2 && float_bytes != 4 && float_bytes != 8) {
+    throw InputError(fmt::format(
+        "{}: {} has a {}-byte float type, expected float16, float32 or float64", file, features,
+        float_bytes));
+  }
   info_.rows = layout.shape[0];
   info_.cols = layout.shape[1];
+  // A damaged or hostile header can declare extents past 2^63 (negative here) or a product
+  // that overflows: refuse them now, before any size computed from them reaches an allocation.
+  if (info_.rows < 0 || info_.cols < 0 ||
+      (info_.cols > 0 && info_.rows > std::numeric_limits<int64_t>::max() / info_.cols)) {
+    throw InputError(fmt::format("{}: {} declares {} x {} values, more than any file can hold",
+                                 file, features, static_cast<uint64_t>(layout.shape[0]),
+                                 static_cast<uint64_t>(layout.shape[1])));
+  }
   if (info_.rows == 0) {
     throw InputError(fmt::format("{}: {} is an empty dataset (0 rows)", file, features));
   }
+  check_stored_bytes(probe.get(), layout, info_.rows * info_.cols, float_bytes, file, features);
   if (info_.cols == 0) {
     throw InputError(fmt::format("{}: {} has 0 columns (D = 0)", file, features));
   }
@@ -139,10 +173,16 @@ FeatureReader::FeatureReader(const std::string& file, const std::string& feature
                                        id_type ? io::type_class_word(id_type.get()) : "unknown",
                                        id_type ? io::type_name(id_type.get()) : "?"));
         }
+        const size_t id_bytes = H5Tget_size(id_type.get());
+        if (id_bytes < 1 || id_bytes > 8) {
+          throw InputError(fmt::format("{}: ids dataset {} has a {}-byte integer type, expected at "
+                                       "most 8 bytes (int64)", file, id_name, id_bytes));
+        }
         if (id_layout.shape[0] != info_.rows) {
           throw InputError(fmt::format("{}: {} has {} ids but {} has {} rows", file, id_name,
                                        id_layout.shape[0], features, info_.rows));
         }
+        check_stored_bytes(ids.get(), id_layout, info_.rows, id_bytes, file, id_name);
         info_.has_ids = true;
         break;
       }

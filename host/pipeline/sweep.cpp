@@ -5,18 +5,24 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <limits>
+#include <memory>
+#include <thread>
 
 #include "host/core/backend.h"
 #include "host/core/error.h"
 #include "host/core/progress.h"
+#include "host/cpu/faiss_knn.h"
 #include "host/cpu/knn_recall.h"
 #include "host/io/feature_reader.h"
 #include "host/io/h5_file.h"
+#include "host/pipeline/checkpoint.h"
 #include "host/pipeline/density.h"
+#include "host/pipeline/durable_file.h"
 #include "host/pipeline/groups.h"
+#include "host/pipeline/memory_plan.h"
 #include "host/pipeline/preprocess.h"
 
 namespace unfriend {
@@ -71,38 +77,44 @@ void check_output_path(const std::string& output, const std::string& input, bool
   }
 }
 
-std::string human_bytes(double bytes) {
-  if (bytes >= 1024.0 * 1024 * 1024) return fmt::format("{:.2f} GiB", bytes / (1024.0 * 1024 * 1024));
-  return fmt::format("{:.1f} MiB", bytes / (1024.0 * 1024));
-}
-
-// The host memory the sweep plans for: features, the search index's copy of them, the graph
-// with its distances, and one read block.
-double planned_bytes(int64_t rows, int64_t cols, int k, int64_t block_rows) {
-  double features = static_cast<double>(rows) * cols * 4;
-  double graph = static_cast<double>(rows) * k * (8 + 4 + 4);
-  double labels = static_cast<double>(rows) * 8 * 6;
-  return 2 * features + graph + labels + static_cast<double>(block_rows) * cols * 8;
-}
-
-void write_atomic_text(const std::string& path, const std::string& text) {
-  std::string temp = fmt::format("{}.tmp-{}", path, ::getpid());
-  {
-    std::ofstream out(temp, std::ios::trunc);
-    if (!out) throw RuntimeFailure(fmt::format("{}: cannot write", temp));
-    out << text;
-    out.flush();
-    if (!out) {
-      out.close();
-      fs::remove(temp);
-      throw RuntimeFailure(fmt::format("{}: write failed (disk full?)", path));
-    }
+// What the memory plan is made from: the input's shape, the resolved kNN mode and its settings.
+MemoryPlanInput memory_plan_input(const InputInfo& info, const SweepConfig& config,
+                                  const Backend& backend, int64_t read_block_rows,
+                                  bool checkpoint) {
+  MemoryPlanInput in;
+  in.rows = info.rows;
+  in.cols = info.cols;
+  in.k = config.knn.k;
+  in.metric = config.preprocess.metric;
+  in.gpu = backend.name() == "cuda";
+  in.mode = in.gpu ? KnnMode::exact : resolve_knn_mode(info.rows, config.knn);
+  in.threads = config.run.threads > 0
+                   ? config.run.threads
+                   : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  in.read_block_rows = read_block_rows;
+  in.query_block_rows = config.knn.query_block_rows;
+  if (in.mode == KnnMode::ivf) {
+    const IvfSettings ivf = resolve_ivf_settings(info.rows, config.knn);
+    in.ivf_nlist = ivf.nlist;
+    in.ivf_nprobe = ivf.tune_nprobe ? 0 : ivf.nprobe;
+    in.ivf_train_rows = ivf.train_rows;
   }
+  in.hnsw_m = config.knn.hnsw_m;
+  in.recall_rows = config.recall.sample_rows;
+  in.write_graph = config.output.write_graph;
+  in.checkpoint = checkpoint;
+  return in;
+}
+
+void check_work_dir(const std::string& work_dir, const std::string& input,
+                    const std::string& output) {
   std::error_code ec;
-  fs::rename(temp, path, ec);
-  if (ec) {
-    fs::remove(temp);
-    throw RuntimeFailure(fmt::format("{}: cannot rename into place: {}", path, ec.message()));
+  const fs::path dir = fs::absolute(work_dir, ec).lexically_normal();
+  for (const std::string& file : {input, output}) {
+    if (dir == fs::absolute(file, ec).lexically_normal()) {
+      throw InputError(
+          fmt::format("{}: the work dir must not be the input or output file", work_dir));
+    }
   }
 }
 
@@ -116,7 +128,8 @@ std::string summary_path_for(const std::string& output_path) {
 }
 
 SweepSummary run_sweep(const SweepRequest& request) {
-  const SweepConfig& config = request.config;
+  // A copy: block sizes may be shrunk to fit --max-memory, and the output records what ran.
+  SweepConfig config = request.config;
   validate_config(config, request.config_source);
   StageClock clock;
   auto wall_start = std::chrono::steady_clock::now();
@@ -127,24 +140,63 @@ SweepSummary run_sweep(const SweepRequest& request) {
   const InputInfo& info = reader.info();
   check_output_path(request.output_path, request.input_path, config.output.overwrite);
   std::vector<int64_t> ids = reader.read_ids();
-  int64_t block_rows = config.input.block_rows > 0 ? config.input.block_rows
-                                                   : reader.suggested_block_rows();
-  double plan = planned_bytes(info.rows, info.cols, config.knn.k, block_rows);
-  if (config.run.max_memory_bytes > 0 && plan > config.run.max_memory_bytes) {
-    throw InputError(fmt::format(
-        "{}: {} rows x {} features need about {} of host memory (features {}, index copy, graph "
-        "k={}), over --max-memory {}",
-        request.input_path, info.rows, info.cols, human_bytes(plan),
-        human_bytes(static_cast<double>(info.rows) * info.cols * 4), config.knn.k,
-        human_bytes(static_cast<double>(config.run.max_memory_bytes))));
-  }
   BackendOptions backend_options;
   backend_options.threads = config.run.threads;
   backend_options.gpu_memory_bytes = config.run.gpu_memory_bytes;
   std::unique_ptr<Backend> backend = make_backend(config.run.backend, backend_options);
+
+  // The memory plan of what each stage holds; with --max-memory, blocks shrink to fit or the
+  // run is refused now rather than hours in.
+  int64_t block_rows = config.input.block_rows > 0 ? config.input.block_rows
+                                                   : reader.suggested_block_rows();
+  const MemoryPlanInput plan_input =
+      memory_plan_input(info, config, *backend, block_rows, request.checkpoint);
+  MemoryPlan memory = plan_memory(plan_input);
+  if (config.run.max_memory_bytes > 0) {
+    memory = fit_memory_plan(plan_input, config.run.max_memory_bytes, request.input_path);
+    const std::string limit = human_bytes(static_cast<double>(config.run.max_memory_bytes));
+    if (memory.read_block_rows != block_rows ||
+        memory.query_block_rows != config.knn.query_block_rows) {
+      log_info(fmt::format("--max-memory {}: {} rows per read block and {} per kNN query block "
+                           "(instead of {} and {}) to fit",
+                           limit, memory.read_block_rows, memory.query_block_rows, block_rows,
+                           config.knn.query_block_rows));
+      block_rows = memory.read_block_rows;
+      config.knn.query_block_rows = memory.query_block_rows;
+    }
+    log_info(fmt::format("memory plan: about {} at most (the {} stage), within --max-memory {}",
+                         human_bytes(memory.peak().total()), memory.peak().name, limit));
+  }
+
+  // The kNN checkpoint, after every check that needs no reading, so that bad usage never leaves
+  // a work dir behind (one that this run made and saved nothing into is removed on failure).
+  std::unique_ptr<WorkDirCheckpoint> work;
+  StopOnlyCheckpoint stop_only(request.stop_requested);
+  KnnCheckpoint* hook = request.stop_requested ? &stop_only : nullptr;
+  if (request.checkpoint) {
+    const std::string work_dir =
+        request.work_dir.empty() ? default_work_dir(request.output_path) : request.work_dir;
+    check_work_dir(work_dir, request.input_path, request.output_path);
+    work = std::make_unique<WorkDirCheckpoint>(
+        work_dir, request.resume, input_identity(request.input_path, reader),
+        checkpoint_config(config), backend->name(), request.stop_requested);
+    hook = work.get();
+  }
+  // What a stop leaves behind, for the message that says how to resume.
+  auto saved_state = [&]() -> std::string {
+    if (!work) return "nothing saved: --no-checkpoint";
+    const int64_t done = work->units_done();
+    if (done == 0) return "no kNN unit saved yet";
+    if (work->units() < 0) return fmt::format("{} kNN units saved in {}", done, work->dir());
+    return fmt::format("{} of {} kNN units saved in {}", done, work->units(), work->dir());
+  };
+  auto stop_point = [&] {
+    if (request.stop_requested && request.stop_requested()) throw StopRequested(saved_state());
+  };
   clock.stop();
   log_info(fmt::format("input {}: {} accounts x {} features ({}), backend {}", info.file,
                        info.rows, info.cols, info.dtype, backend->name()));
+  stop_point();
 
   clock.start("read");
   LoadedFeatures loaded =
@@ -156,28 +208,43 @@ SweepSummary run_sweep(const SweepRequest& request) {
     log_info(fmt::format("{} rows with NaN, Inf or all-zero features left out (labelled -2)",
                          loaded.invalid_rows.size()));
   }
+  stop_point();
 
   clock.start("preprocess");
   FeatureStats stats;
   if (config.preprocess.standardize) {
     stats = column_stats(matrix);
-    standardize(matrix, stats);
-    if (stats.constant_features > 0) {
-      log_info(fmt::format("{} constant features carry no signal and were zeroed",
-                           stats.constant_features));
+    if (stats.constant_features == matrix.cols) {
+      // Every account is the same on every feature: standardising would turn every row into
+      // zeros and erase the one thing to report, that they are all duplicates. Compare the
+      // rows as they are.
+      log_info("every feature is constant: rows compared unstandardised");
+    } else {
+      standardize(matrix, stats);
+      if (stats.constant_features > 0) {
+        log_info(fmt::format("{} constant features carry no signal and were zeroed",
+                             stats.constant_features));
+      }
     }
   }
   normalize_for_metric(matrix, config.preprocess.metric);
   std::vector<float> squared_norms;
   if (config.preprocess.metric == Metric::inner_product) squared_norms = row_squared_norms(matrix);
   clock.stop();
+  stop_point();
 
   clock.start("knn");
   KnnParams knn = config.knn;
   knn.metric = config.preprocess.metric;
   KnnReport knn_report;
-  KnnGraph graph = backend->knn_graph(matrix.view(), knn, &knn_report);
+  KnnGraph graph;
+  try {
+    graph = backend->knn_graph(matrix.view(), knn, &knn_report, hook);
+  } catch (const StopRequested&) {
+    throw StopRequested(saved_state());  // the same words whichever stage stopped
+  }
   clock.stop();
+  stop_point();
 
   double recall = std::numeric_limits<double>::quiet_NaN();
   int64_t recall_rows = 0;
@@ -188,6 +255,7 @@ SweepSummary run_sweep(const SweepRequest& request) {
     clock.stop();
     log_info(fmt::format("kNN {} recall@{} = {:.4f} on {} sampled rows against exact search",
                          to_string(knn_report.mode_used), graph.k, recall, recall_rows));
+    stop_point();
   }
   // The features are no longer needed: free them before the graph stages.
   Matrix().values.swap(matrix.values);
@@ -199,7 +267,9 @@ SweepSummary run_sweep(const SweepRequest& request) {
       find_duplicate_groups(*backend, graph, distances, config.preprocess.metric, model);
   Clusters clusters =
       find_clusters(*backend, graph, distances, config.preprocess.metric, model, config);
+  std::vector<float>().swap(distances);  // not needed for the output: free before it is built
   clock.stop();
+  stop_point();
 
   // Back to input rows: -2 marks rows that were not assessed.
   clock.start("write");
@@ -357,6 +427,15 @@ SweepSummary run_sweep(const SweepRequest& request) {
                    {"representative_id", id_of(c.representative)}});
   }
   summary["top_clusters"] = top;
+  summary["memory_plan"] = {{"peak_bytes", memory.peak().total()},
+                            {"peak_stage", memory.peak().name},
+                            {"limit_bytes", config.run.max_memory_bytes}};
+  if (work) {
+    summary["checkpoint"] = {{"work_dir", work->dir()},
+                             {"resumed", work->resumed()},
+                             {"units", work->units()},
+                             {"units_read_back", work->units_loaded()}};
+  }
   nlohmann::json stage_json = clock.json();
   summary["stage_seconds"] = stage_json;
   summary["wall_seconds"] = wall;
@@ -371,8 +450,26 @@ SweepSummary run_sweep(const SweepRequest& request) {
   writer.set_attribute("/", "knn", knn_json.dump());
   writer.set_attribute("/", "thresholds", model_json.dump());
   writer.set_attribute("/", "stage_seconds", stage_json.dump());
-  writer.commit();
-  write_atomic_text(summary_path_for(request.output_path), summary.dump(2) + "\n");
+  stop_point();
+  // Both outputs or neither: the summary is written and synced under a temporary name first,
+  // the HDF5 file is committed (synced, renamed), then the summary is renamed into place. A
+  // failure removes whatever this run put down, so nothing partial sits under a final name.
+  const std::string summary_path = summary_path_for(request.output_path);
+  const std::string summary_temp = write_synced_temp(summary_path, summary.dump(2) + "\n");
+  try {
+    writer.commit();
+  } catch (...) {
+    std::remove(summary_temp.c_str());
+    throw;
+  }
+  try {
+    rename_synced(summary_temp, summary_path);
+  } catch (...) {
+    std::remove(request.output_path.c_str());
+    throw;
+  }
+  // Only now is the checkpoint of no further use.
+  if (work) work->remove();
 
   std::string text = fmt::format(
       "unfriend sweep: {} accounts ({} assessed, {} not assessed), backend {}, kNN {} k={}{}\n",

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,16 @@ struct SweepRequest {
   std::string output_path;
   SweepConfig config;
   std::string config_source = "defaults";  // file the configuration came from
+  /// Checkpoint folder of the kNN stage; empty: "<output>.work" (see default_work_dir).
+  std::string work_dir;
+  /// Continue from the checkpoint in work_dir (none there: start from the beginning). Without
+  /// it an existing checkpoint is an error, never silently reused or deleted.
+  bool resume = false;
+  /// false: no work dir, nothing to resume (a stop request still stops the run early).
+  bool checkpoint = true;
+  /// Polled between kNN units and between stages: once it returns true the sweep stops, the
+  /// checkpoint kept, no output written, and run_sweep throws StopRequested.
+  std::function<bool()> stop_requested;
 };
 
 struct StageTime {
@@ -31,8 +42,12 @@ struct SweepSummary {
   std::string text;  // the short summary for stdout
 };
 
-/// Runs the whole sweep and writes OUTPUT.h5 and OUTPUT.summary.json (both atomically).
-/// Throws InputError for bad input or usage, RuntimeFailure otherwise.
+/// Runs the whole sweep and writes OUTPUT.h5 and OUTPUT.summary.json (both atomically: complete
+/// under their final names, or absent), checkpointing the kNN stage in the work dir, which is
+/// removed after success. Throws InputError for bad input or usage (including a checkpoint of
+/// another input or configuration, or --max-memory too small for any block size),
+/// StopRequested when request.stop_requested asked to stop (its message says what was saved),
+/// RuntimeFailure otherwise (e.g. out of disk, naming the file).
 SweepSummary run_sweep(const SweepRequest& request);
 
 /// Where the JSON summary of an output file goes: "out.h5" -> "out.summary.json".

@@ -1,0 +1,202 @@
+#include "host/pipeline/memory_plan.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "host/core/error.h"
+
+namespace unfriend {
+
+namespace {
+
+// FAISS's brute-force search scores queries against the database in tiles of up to this many
+// queries x rows (distance_compute_blas_query_bs / _database_bs), one float each; the buffer
+// is allocated at full size, but only the part a call's tile covers is ever touched.
+constexpr double k_faiss_query_tile = 4096;
+constexpr double k_faiss_database_tile = 1024;
+// Candidates searched per row beyond k (self and the rescoring margin, see faiss_knn.cpp).
+constexpr int k_search_extra = 5;
+// A tuned IVF nprobe is planned at this many lists (the tuning rarely needs more).
+constexpr int k_planned_auto_nprobe = 64;
+// Blocks are never shrunk below this many rows: smaller ones cost far more time than memory.
+constexpr int64_t k_min_block_rows = 256;
+// What the process holds before any data: code, FAISS, HDF5 and OpenBLAS with its per-thread
+// buffers (measured: 22 MB resident for a 500-row sweep on two threads).
+constexpr double k_runtime_bytes = 24.0 * 1024 * 1024;
+// The CUDA backend's largest query block and upload chunk (host-side pinned staging).
+constexpr double k_gpu_query_rows = 16384;
+constexpr double k_gpu_upload_rows = 65536;
+
+double faiss_tile(double queries, double database) {
+  return std::min(queries, k_faiss_query_tile) * std::min(database, k_faiss_database_tile) * 4;
+}
+
+}  // namespace
+
+double MemoryStage::total() const {
+  double sum = 0;
+  for (const auto& part : parts) sum += part.second;
+  return sum;
+}
+
+std::string MemoryStage::describe() const {
+  std::vector<std::pair<std::string, double>> sorted = parts;
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::string text;
+  for (const auto& part : sorted) {
+    if (part.second <= 0) continue;
+    if (!text.empty()) text += ", ";
+    text += fmt::format("{} {}", part.first, human_bytes(part.second));
+  }
+  return text;
+}
+
+const MemoryStage& MemoryPlan::peak() const {
+  return *std::max_element(stages.begin(), stages.end(),
+                           [](const auto& a, const auto& b) { return a.total() < b.total(); });
+}
+
+std::string human_bytes(double bytes) {
+  if (bytes >= 1024.0 * 1024 * 1024) {
+    return fmt::format("{:.2f} GiB", bytes / (1024.0 * 1024 * 1024));
+  }
+  return fmt::format("{:.1f} MiB", bytes / (1024.0 * 1024));
+}
+
+MemoryPlan plan_memory(const MemoryPlanInput& in) {
+  const double n = static_cast<double>(std::max<int64_t>(in.rows, 0));
+  const double d = static_cast<double>(std::max<int64_t>(in.cols, 0));
+  const double k = in.k;
+  const double k_search = std::min(k + k_search_extra, n);
+  const double threads = std::max(1, in.threads);
+  const double read_block = static_cast<double>(std::min(in.read_block_rows, in.rows));
+  const double query_block = static_cast<double>(std::min(in.query_block_rows, in.rows));
+
+  // Held from the first stage to the last.
+  const double ids = n * 8;
+  const double row_map = n * 8;  // assessed row -> input row
+  const double features = n * d * 4;
+  const double graph = n * k * (8 + 4);  // neighbours int64 + similarity float32
+  const double ip_norms = in.metric == Metric::inner_product ? n * 4 : 0;
+  const double unit_copy = in.checkpoint ? query_block * (k * 12 + 8) : 0;
+
+  MemoryPlan plan;
+  plan.read_block_rows = in.read_block_rows;
+  plan.query_block_rows = in.query_block_rows;
+  plan.stages.reserve(6);  // references to stages stay valid while later ones are added
+  auto stage = [&](const std::string& name,
+                   std::vector<std::pair<std::string, double>> parts) -> MemoryStage& {
+    parts.insert(parts.begin(),
+                 {{"program and libraries", k_runtime_bytes}, {"ids", ids}, {"row map", row_map}});
+    plan.stages.push_back(MemoryStage{name, std::move(parts)});
+    return plan.stages.back();
+  };
+
+  stage("read", {{"features", features}, {"read block", read_block * d * 4}});
+  stage("preprocess", {{"features", features}, {"squared norms", ip_norms}});
+  MemoryStage& knn =
+      stage("knn", {{"features", features}, {"graph", graph}, {"squared norms", ip_norms}});
+  if (in.gpu) {
+    // Pinned staging: two result slots of a query block's candidate lists (up to 256 per row)
+    // and two upload chunks of rows.
+    const double q = std::min(n, k_gpu_query_rows);
+    knn.parts.push_back({"gpu result staging", 2 * q * std::max(k * 12, 256.0 * 4)});
+    knn.parts.push_back({"gpu upload staging", 2 * std::min(n, k_gpu_upload_rows) * d * 4});
+    knn.parts.push_back({"checkpoint unit", unit_copy});
+  } else if (in.mode == KnnMode::ivf) {
+    const double nlist = std::max(1, in.ivf_nlist);
+    const double width = std::min(nlist, 384.0);
+    const double nprobe = in.ivf_nprobe > 0 ? std::min<double>(in.ivf_nprobe, nlist)
+                                            : std::min<double>(k_planned_auto_nprobe, nlist);
+    knn.parts.push_back({"ivf partition", n * 16 + nlist * width * 12 + (nlist + 1) * 8});
+    // k-means first (the sample, FAISS's own copy of it, assignments, centroids), then the
+    // join (per thread: the probed lists' rows, the list's own rows, its candidate lists and
+    // finished rows). Lists are uneven: planned at twice the average size.
+    const double train = static_cast<double>(std::min(in.ivf_train_rows, in.rows));
+    const double kmeans = train * d * 4 * 2 + train * 12 + nlist * d * 4 * 2;
+    const double list_rows = std::min(n, 2 * std::ceil(n / nlist));
+    const double probed = std::min(n, nprobe * list_rows);
+    const double per_thread = probed * (d * 4 + 8) + list_rows * d * 4 +
+                              list_rows * k_search * (4 + 8 + 8) + list_rows * k * 12 +
+                              faiss_tile(list_rows, probed);
+    knn.parts.push_back({"ivf k-means / join buffers", std::max(kmeans, threads * per_thread)});
+    knn.parts.push_back(
+        {"checkpoint unit", in.checkpoint ? (query_block + list_rows) * (k * 12 + 8) : 0});
+  } else if (in.mode == KnnMode::hnsw) {
+    // FAISS's copy of the rows and the links (2M on level 0, about one more above, offsets and
+    // levels), planned at 1.5x: both grow by vector reallocation as the rows are added.
+    const double m = in.hnsw_m;
+    knn.parts.push_back({"hnsw index", 1.5 * (n * d * 4 + n * ((2 * m + 1) * 4 + 16))});
+    knn.parts.push_back({"hnsw visited tables", threads * n});
+    knn.parts.push_back({"query block", query_block * k_search * 12});
+    knn.parts.push_back({"checkpoint unit", unit_copy});
+  } else {
+    knn.parts.push_back({"squared norms (l2)", in.metric == Metric::l2 ? n * 4 : 0});
+    knn.parts.push_back({"query block", query_block * (k_search * 12 + 8)});
+    knn.parts.push_back({"faiss score tile", faiss_tile(query_block, n)});
+    knn.parts.push_back({"checkpoint unit", unit_copy});
+  }
+
+  if (!in.gpu && in.mode != KnnMode::exact && in.recall_rows > 0) {
+    const double r = static_cast<double>(std::min(in.recall_rows, in.rows));
+    stage("recall", {{"features", features},
+                     {"graph", graph},
+                     {"squared norms", ip_norms},
+                     {"recall sample", r * (d * 4 + k_search * 12 + k * 12)},
+                     {"faiss score tile", faiss_tile(r, n)}});
+  }
+
+  // The features are freed before the graph stages.
+  const double distances = n * k * 4;
+  stage("groups",
+        {{"graph", graph},
+         {"squared norms", ip_norms},
+         {"edge distances", distances},
+         // core distances, and their sorted logs while the density model is fit
+         {"density model", n * 8 * 3},
+         // union-find, component labels, members, duplicate and cluster labels
+         {"labels", n * 8 * 6},
+         {"distance graph (inner_product)", in.metric == Metric::inner_product ? graph : 0}});
+  // The edge distances are freed before the output columns are built.
+  stage("write", {{"graph", graph},
+                  {"density model", n * 8},
+                  {"labels", n * 8 * 2},
+                  {"output columns", n * (8 + 8 + 4)},
+                  {"output graph", in.write_graph ? graph : 0}});
+  return plan;
+}
+
+MemoryPlan fit_memory_plan(const MemoryPlanInput& input, int64_t limit_bytes,
+                           const std::string& file) {
+  MemoryPlanInput in = input;
+  const double limit = static_cast<double>(limit_bytes);
+  const int64_t floor_rows = std::min<int64_t>(k_min_block_rows, std::max<int64_t>(in.rows, 1));
+  for (;;) {
+    MemoryPlan plan = plan_memory(in);
+    bool shrunk = false;
+    for (const MemoryStage& stage : plan.stages) {
+      if (stage.total() <= limit) continue;
+      if (stage.name == "read" && in.read_block_rows > floor_rows) {
+        in.read_block_rows = std::max(floor_rows, in.read_block_rows / 2);
+        shrunk = true;
+      } else if (stage.name == "knn" && in.query_block_rows > floor_rows) {
+        in.query_block_rows = std::max(floor_rows, in.query_block_rows / 2);
+        shrunk = true;
+      }
+    }
+    if (plan.peak().total() <= limit) return plan;
+    if (!shrunk) {
+      const MemoryStage& peak = plan.peak();
+      throw InputError(fmt::format(
+          "{}: {} rows x {} features need about {} of host memory at the {} stage ({}), over "
+          "--max-memory {}; raise --max-memory or lower knn.k",
+          file, in.rows, in.cols, human_bytes(peak.total()), peak.name, peak.describe(),
+          human_bytes(limit)));
+    }
+  }
+}
+
+}  // namespace unfriend
