@@ -423,5 +423,27 @@ TEST_F(BadInput, AllRowsIdentical) {
   }
 }
 
+// Files on which libhdf5 1.10 itself crashes (found by fuzzing): the CLI opens inputs in a child
+// process first, so a crash there becomes exit 2 with one line, never a dead process.
+TEST(CorruptHdf5, FilesThatCrashLibhdf5AreRefusedNotFatal) {
+  const std::string folder = std::string(UNFRIEND_SOURCE_DIR) + "/tests/fuzz/known-hdf5-crashes";
+  int checked = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(folder)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("segv-", 0) != 0 && name.rfind("fpe-", 0) != 0) continue;
+    const std::string out = test::scratch_dir() + "/out.h5";
+    for (const std::string command : {"inspect '" + entry.path().string() + "'",
+                                      "sweep '" + entry.path().string() + "' -o '" + out + "'"}) {
+      auto r = test::run_unfriend(command);
+      EXPECT_EQ(r.exit_code, 2) << command << "\n" << r.err;
+      EXPECT_NE(r.err.find(name), std::string::npos) << r.err;
+      EXPECT_NE(r.err.find("corrupt HDF5 file"), std::string::npos) << r.err;
+      EXPECT_FALSE(std::filesystem::exists(out));
+    }
+    ++checked;
+  }
+  EXPECT_GE(checked, 3);
+}
+
 }  // namespace
 }  // namespace unfriend

@@ -7,6 +7,7 @@
 
 #include "host/cli/commands.h"
 #include "host/core/error.h"
+#include "host/io/h5_probe.h"
 #include "host/io/inspect.h"
 
 namespace unfriend::cli {
@@ -23,6 +24,7 @@ struct InspectOptions {
 int run_inspect(InspectOptions& options) {
   // An --ids named on the command line must exist; the default one is optional.
   options.describe.ids_required = options.ids_option != nullptr && options.ids_option->count() > 0;
+  probe_input_in_child(options.file, options.describe.features_path, options.describe.ids_path);
   const FileDescription description = describe_file(options.file, options.describe);
   // Nothing to list when the file could not be opened as HDF5: the reason says why.
   if (!description.is_hdf5) throw InputError(description.reason);

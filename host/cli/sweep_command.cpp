@@ -15,6 +15,7 @@
 #include "host/core/backend.h"
 #include "host/core/config.h"
 #include "host/core/error.h"
+#include "host/io/h5_probe.h"
 #include "host/pipeline/sweep.h"
 
 namespace unfriend::cli {
@@ -192,6 +193,7 @@ void add_sweep_command(CLI::App& app, CommandRun& run) {
       if (args->write_graph) c.output.write_graph = true;
       if (args->overwrite) c.output.overwrite = true;
       validate_config(c, args->config_file.empty() ? "command line" : args->config_file);
+      probe_input_in_child(args->input, c.input.features, c.input.ids);
       if (args->resume && args->no_checkpoint) {
         throw InputError("--resume and --no-checkpoint: a run without a checkpoint has nothing "
                          "to resume from");
