@@ -67,7 +67,7 @@ with open(f"{results}/cpu-sweep.md", "w") as f:
     f.write(f"- command: `{meta['command']}`\n- data: `unfriend synth --dims 64 --seed 1`, default configuration, `--backend cpu`\n\n")
     f.write("| rows | kNN | recall@k | " + " | ".join(f"{s} s" for s in stages) +
             " | total s | peak RSS MiB | 3x features + graph MiB | F1 | dense FP | ARI |\n")
-    f.write("|" + "---|" * (len(stages) + 10) + "\n")
+    f.write("|" + "---|" * (len(stages) + 9) + "\n")
     for r in rows:
         mode = r["knn_mode"] + (f" (nlist {r['ivf_nlist']}, nprobe {r['ivf_nprobe']})" if r["ivf_nprobe"] else "")
         rec = f"{r['recall_at_k']:.3f}" if r["recall_at_k"] is not None else "exact"
