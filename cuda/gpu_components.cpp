@@ -70,16 +70,7 @@ std::vector<int64_t> gpu_threshold_components(GpuResources& resources, const Knn
                                               const CudaTuning& tuning, ComponentsStats* stats) {
   const int64_t rows = graph.rows;
   const int k = graph.k;
-  if (rows < 0 || k < 0 || graph.neighbors.size() != static_cast<size_t>(rows * k) ||
-      graph.similarity.size() != static_cast<size_t>(rows * k)) {
-    throw InputError(fmt::format(
-        "kNN graph is malformed: {} rows x k={} but {} neighbour and {} similarity entries", rows,
-        k, graph.neighbors.size(), graph.similarity.size()));
-  }
-  if (!include.empty() && include.size() != static_cast<size_t>(rows)) {
-    throw InputError(fmt::format("include mask has {} entries for a kNN graph of {} rows",
-                                 include.size(), rows));
-  }
+  check_components_input(graph, include);
   if (rows == 0) return {};
   if (rows > kMaxGpuRows) {
     throw InputError(

@@ -1,5 +1,7 @@
 #include "host/core/knn_graph.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <limits>
 #include <numeric>
@@ -57,6 +59,21 @@ BackendKind backend_kind_from_string(const std::string& name) {
   if (name == "cpu") return BackendKind::cpu;
   if (name == "cuda") return BackendKind::cuda;
   throw InputError("unknown backend '" + name + "' (expected auto, cpu or cuda)");
+}
+
+void check_components_input(const KnnGraph& graph, const std::vector<uint8_t>& include) {
+  const int64_t rows = graph.rows;
+  const int k = graph.k;
+  if (rows < 0 || k < 0 || graph.neighbors.size() != static_cast<size_t>(rows * k) ||
+      graph.similarity.size() != static_cast<size_t>(rows * k)) {
+    throw InputError(fmt::format(
+        "kNN graph is malformed: {} rows x k={} but {} neighbour and {} similarity entries", rows,
+        k, graph.neighbors.size(), graph.similarity.size()));
+  }
+  if (!include.empty() && include.size() != static_cast<size_t>(rows)) {
+    throw InputError(fmt::format("include mask has {} entries for a kNN graph of {} rows",
+                                 include.size(), rows));
+  }
 }
 
 void canonicalize_rows(KnnGraph& graph) {

@@ -32,4 +32,8 @@ struct KnnGraph {
 /// order every backend returns, so that outputs are identical across backends and block sizes.
 void canonicalize_rows(KnnGraph& graph);
 
+/// The shape checks every Backend::threshold_components runs first: rows x k entries in both
+/// arrays, and an include mask that is empty or has one entry per row. Throws InputError.
+void check_components_input(const KnnGraph& graph, const std::vector<uint8_t>& include);
+
 }  // namespace unfriend

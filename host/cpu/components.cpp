@@ -11,16 +11,7 @@ std::vector<int64_t> cpu_threshold_components(const KnnGraph& graph, float min_s
                                               const std::vector<uint8_t>& include) {
   const int64_t rows = graph.rows;
   const int k = graph.k;
-  if (rows < 0 || k < 0 || graph.neighbors.size() != static_cast<size_t>(rows * k) ||
-      graph.similarity.size() != static_cast<size_t>(rows * k)) {
-    throw InputError(fmt::format(
-        "kNN graph is malformed: {} rows x k={} but {} neighbour and {} similarity entries", rows,
-        k, graph.neighbors.size(), graph.similarity.size()));
-  }
-  if (!include.empty() && include.size() != static_cast<size_t>(rows)) {
-    throw InputError(fmt::format("include mask has {} entries for a kNN graph of {} rows",
-                                 include.size(), rows));
-  }
+  check_components_input(graph, include);
   auto included = [&](int64_t i) { return include.empty() || include[static_cast<size_t>(i)]; };
 
   UnionFind sets(rows);

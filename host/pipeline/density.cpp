@@ -244,18 +244,19 @@ DensityModel fit_density_model(const KnnGraph& graph, const std::vector<float>& 
     }
   }
 
+  // Fixed thresholds are similarities (cosine or negated squared l2): as distances.
+  auto distance_at = [metric](double s) {
+    return metric == Metric::cosine ? std::sqrt(std::max(0.0, 2 - 2 * s))
+                                    : std::sqrt(std::max(0.0, -s));
+  };
   const auto& eps_fixed = config.clusters.eps_similarity;
   if (!eps_fixed.automatic) {
-    double s = eps_fixed.value;
-    model.eps = metric == Metric::cosine ? std::sqrt(std::max(0.0, 2 - 2 * s))
-                                         : std::sqrt(std::max(0.0, -s));
+    model.eps = distance_at(eps_fixed.value);
     model.eps_rule = "fixed";
   }
   const auto& dup_fixed = config.duplicates.min_similarity;
   if (!dup_fixed.automatic) {
-    double s = dup_fixed.value;
-    model.duplicate_distance = metric == Metric::cosine ? std::sqrt(std::max(0.0, 2 - 2 * s))
-                                                        : std::sqrt(std::max(0.0, -s));
+    model.duplicate_distance = distance_at(dup_fixed.value);
     model.duplicate_rule = "fixed";
   } else {
     model.duplicate_distance = config.duplicates.distance_ratio * std::exp(model.genuine_log_mode);
