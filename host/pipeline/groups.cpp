@@ -65,6 +65,30 @@ Members group_members(const std::vector<int64_t>& label) {
   return m;
 }
 
+// Orders the kept groups (kept[i] came from members group source[i]) with `before`, gives them
+// ids 0, 1, ... in that order and writes each id into `label` for the group's members.
+template <typename Group, typename Before>
+std::vector<Group> rank_and_label(const std::vector<Group>& kept, const std::vector<size_t>& source,
+                                  const Members& members, std::vector<int64_t>& label,
+                                  Before before) {
+  std::vector<size_t> order(kept.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return before(kept[a], kept[b]); });
+  std::vector<Group> ranked;
+  ranked.reserve(kept.size());
+  for (size_t rank = 0; rank < order.size(); ++rank) {
+    Group group = kept[order[rank]];
+    group.id = static_cast<int64_t>(rank);
+    const size_t g = source[order[rank]];
+    for (int64_t p = members.offsets[g]; p < members.offsets[g + 1]; ++p) {
+      label[static_cast<size_t>(members.rows[static_cast<size_t>(p)])] = group.id;
+    }
+    ranked.push_back(group);
+  }
+  return ranked;
+}
+
 double median_of(std::vector<double>& values) {
   if (values.empty()) return std::numeric_limits<double>::quiet_NaN();
   size_t mid = values.size() / 2;
@@ -113,21 +137,11 @@ DupGroups find_duplicate_groups(Backend& backend, const KnnGraph& graph,
     groups.push_back(group);
     source.push_back(g);
   }
-  std::vector<size_t> order(groups.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    if (groups[a].size != groups[b].size) return groups[a].size > groups[b].size;
-    return groups[a].representative < groups[b].representative;
-  });
-  for (size_t rank = 0; rank < order.size(); ++rank) {
-    DupGroup group = groups[order[rank]];
-    group.id = static_cast<int64_t>(rank);
-    size_t g = source[order[rank]];
-    for (int64_t p = members.offsets[g]; p < members.offsets[g + 1]; ++p) {
-      result.label[static_cast<size_t>(members.rows[static_cast<size_t>(p)])] = group.id;
-    }
-    result.groups.push_back(group);
-  }
+  result.groups = rank_and_label(groups, source, members, result.label,
+                                 [](const DupGroup& a, const DupGroup& b) {
+                                   if (a.size != b.size) return a.size > b.size;
+                                   return a.representative < b.representative;
+                                 });
   return result;
 }
 
@@ -225,22 +239,12 @@ Clusters find_clusters(Backend& backend, const KnnGraph& graph,
     source.push_back(g);
   }
 
-  std::vector<size_t> order(kept.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    if (kept[a].score != kept[b].score) return kept[a].score > kept[b].score;
-    if (kept[a].size != kept[b].size) return kept[a].size > kept[b].size;
-    return kept[a].representative < kept[b].representative;
-  });
-  for (size_t rank = 0; rank < order.size(); ++rank) {
-    Cluster c = kept[order[rank]];
-    c.id = static_cast<int64_t>(rank);
-    size_t g = source[order[rank]];
-    for (int64_t p = members.offsets[g]; p < members.offsets[g + 1]; ++p) {
-      result.label[static_cast<size_t>(members.rows[static_cast<size_t>(p)])] = c.id;
-    }
-    result.clusters.push_back(c);
-  }
+  result.clusters = rank_and_label(kept, source, members, result.label,
+                                   [](const Cluster& a, const Cluster& b) {
+                                     if (a.score != b.score) return a.score > b.score;
+                                     if (a.size != b.size) return a.size > b.size;
+                                     return a.representative < b.representative;
+                                   });
   return result;
 }
 
