@@ -24,17 +24,8 @@ using test::run_unfriend;
 
 std::string quote(const std::string& s) { return "'" + s + "'"; }
 
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-void write_bytes(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
+using test::read_bytes;
+using test::write_bytes;
 
 void write_features(const std::string& path, const std::vector<float>& values, int64_t rows,
                     int64_t cols, int64_t chunk_rows = 0, int gzip = 0) {

@@ -32,11 +32,16 @@ std::string shared_data(const std::string& relative) {
   return fs::exists(path) ? path.string() : std::string();
 }
 
-static std::string slurp(const std::string& path) {
-  std::ifstream in(path);
+std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
   std::stringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
+}
+
+void write_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
 CommandResult run_command(const std::string& command) {
@@ -50,8 +55,8 @@ CommandResult run_command(const std::string& command) {
   int status = std::system(full.c_str());
   CommandResult result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  result.out = slurp(out_template);
-  result.err = slurp(err_template);
+  result.out = read_bytes(out_template);
+  result.err = read_bytes(err_template);
   std::remove(out_template);
   std::remove(err_template);
   return result;

@@ -27,6 +27,10 @@ CommandResult run_command(const std::string& command);
 
 bool file_exists(const std::string& path);
 
+/// A whole file's bytes ("" when it cannot be read), and writing bytes over a file.
+std::string read_bytes(const std::string& path);
+void write_bytes(const std::string& path, const std::string& bytes);
+
 /// Seeded standard-normal matrix [rows x cols], row-major.
 std::vector<float> random_normal(int64_t rows, int64_t cols, uint64_t seed);
 
