@@ -60,7 +60,7 @@ commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=
 meta = {"date": datetime.date.today().isoformat(), "machine": f"{os.cpu_count()} cores, {cpu}",
         "commit": commit, "command": "bash bench/cpu-sweep.sh " + " ".join(sizes)}
 json.dump({"meta": meta, "runs": rows}, open(f"{results}/cpu-sweep.json", "w"), indent=2)
-stages = ["read", "preprocess", "knn", "recall", "groups", "write"]
+stages = ["prepare", "knn", "recall", "groups", "write"]
 with open(f"{results}/cpu-sweep.md", "w") as f:
     f.write("# CPU sweep benchmark\n\n")
     f.write(f"- date: {meta['date']}\n- machine: {meta['machine']}\n- commit: {meta['commit']}\n")

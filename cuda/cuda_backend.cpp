@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "cuda/gpu_clusters.h"
 #include "cuda/gpu_components.h"
+#include "cuda/gpu_features.h"
 #include "cuda/gpu_knn.h"
 #include "cuda/gpu_resources.h"
 #include "host/core/error.h"
@@ -11,6 +13,24 @@
 namespace unfriend {
 
 namespace {
+
+// The exact GPU search of rows held on the host or on the device.
+KnnGraph exact_gpu_knn(gpu::GpuResources& resources, const CudaTuning& tuning,
+                       const gpu::KnnRows& rows, const KnnParams& params, KnnReport* report,
+                       KnnCheckpoint* checkpoint) {
+  if (params.mode == KnnMode::ivf || params.mode == KnnMode::hnsw) {
+    log_info(fmt::format("knn: the CUDA backend searches exactly; mode '{}' is not used",
+                         to_string(params.mode)));
+  }
+  gpu::GpuKnnStats stats;
+  KnnGraph graph = gpu::gpu_knn_graph(resources, rows, params, tuning, &stats, checkpoint);
+  if (report != nullptr) {
+    *report = KnnReport();
+    report->mode_used = KnnMode::exact;
+    report->seconds = stats.seconds;
+  }
+  return graph;
+}
 
 class CudaBackend final : public Backend {
  public:
@@ -23,27 +43,44 @@ class CudaBackend final : public Backend {
 
   KnnGraph knn_graph(MatrixView data, const KnnParams& params, KnnReport* report,
                      KnnCheckpoint* checkpoint = nullptr) override {
-    if (params.mode == KnnMode::ivf || params.mode == KnnMode::hnsw) {
-      log_info(fmt::format("knn: the CUDA backend searches exactly; mode '{}' is not used",
-                           to_string(params.mode)));
-    }
     gpu::KnnRows rows;
     rows.host = data.data;
     rows.rows = data.rows;
     rows.cols = data.cols;
-    gpu::GpuKnnStats stats;
-    KnnGraph graph = gpu::gpu_knn_graph(resources_, rows, params, tuning_, &stats, checkpoint);
-    if (report != nullptr) {
-      *report = KnnReport();
-      report->mode_used = KnnMode::exact;
-      report->seconds = stats.seconds;
+    return exact_gpu_knn(resources_, tuning_, rows, params, report, checkpoint);
+  }
+
+  bool prepare_features(const RowSource& source, const PrepareOptions& options,
+                        PreparedFeatures* out) override {
+    return gpu::gpu_prepare_features(resources_, source, options, tuning_, out);
+  }
+
+  KnnGraph knn_graph_of(const PreparedFeatures& features, const KnnParams& params,
+                        KnnReport* report, KnnCheckpoint* checkpoint = nullptr) override {
+    const auto* resident = dynamic_cast<const gpu::DeviceRows*>(features.device.get());
+    if (resident == nullptr) {
+      return knn_graph(features.matrix.view(), params, report, checkpoint);
     }
-    return graph;
+    gpu::KnnRows rows;
+    rows.device = resident->data();
+    rows.rows = resident->rows();
+    rows.cols = resident->cols();
+    return exact_gpu_knn(resources_, tuning_, rows, params, report, checkpoint);
   }
 
   std::vector<int64_t> threshold_components(const KnnGraph& graph, float min_similarity,
                                             const std::vector<uint8_t>& include) override {
     return gpu::gpu_threshold_components(resources_, graph, min_similarity, include, tuning_);
+  }
+
+  DensityLabels density_labels(const KnnGraph& graph, const std::vector<float>& distances,
+                               const std::vector<float>& core_distance, double eps) override {
+    return gpu::gpu_density_labels(resources_, graph, distances, core_distance, eps, tuning_);
+  }
+
+  GroupTable group_statistics(const KnnGraph& graph, const std::vector<int64_t>& label,
+                              const GroupStatsOptions& options) override {
+    return gpu::gpu_group_statistics(resources_, graph, label, options, tuning_);
   }
 
  private:

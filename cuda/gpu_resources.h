@@ -7,9 +7,13 @@
 #include <cublas_api.h>
 #include <cuda_runtime_api.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <utility>
 
 #include "cuda/device_buffer.h"
 #include "cuda/device_stack.h"
@@ -40,8 +44,48 @@ class GpuResources {
   cudaStream_t copy_stream() const { return copy_; }
   cublasHandle_t cublas() const { return cublas_; }
 
-  /// Bytes planned work may hold on the device at once (the stack region included).
-  int64_t memory_budget() const { return budget_; }
+  /// Bytes planned work may hold on the device at once (the stack region included): the budget
+  /// less what resident data (ResidentBytes) holds between calls.
+  int64_t memory_budget() const {
+    return std::max<int64_t>(0, budget_ - resident_->load(std::memory_order_relaxed));
+  }
+
+  /// Counts long-lived device memory (prepared rows kept for the kNN search) against the budget
+  /// for as long as it lives; may outlive the resources. Move-only.
+  class ResidentBytes {
+   public:
+    ResidentBytes() = default;
+    ~ResidentBytes() { reset(); }
+    ResidentBytes(const ResidentBytes&) = delete;
+    ResidentBytes& operator=(const ResidentBytes&) = delete;
+    ResidentBytes(ResidentBytes&& other) noexcept
+        : counter_(std::move(other.counter_)), bytes_(std::exchange(other.bytes_, 0)) {}
+    ResidentBytes& operator=(ResidentBytes&& other) noexcept {
+      if (this != &other) {
+        reset();
+        counter_ = std::move(other.counter_);
+        bytes_ = std::exchange(other.bytes_, 0);
+      }
+      return *this;
+    }
+    int64_t bytes() const { return bytes_; }
+    void reset() noexcept {
+      if (counter_) counter_->fetch_sub(bytes_, std::memory_order_relaxed);
+      counter_.reset();
+      bytes_ = 0;
+    }
+
+   private:
+    friend class GpuResources;
+    ResidentBytes(std::shared_ptr<std::atomic<int64_t>> counter, int64_t bytes)
+        : counter_(std::move(counter)), bytes_(bytes) {
+      counter_->fetch_add(bytes_, std::memory_order_relaxed);
+    }
+    std::shared_ptr<std::atomic<int64_t>> counter_;
+    int64_t bytes_ = 0;
+  };
+  ResidentBytes hold_resident(int64_t bytes) { return ResidentBytes(resident_, bytes); }
+  int64_t resident_bytes() const { return resident_->load(std::memory_order_relaxed); }
   int64_t total_memory() const { return total_memory_; }
 
   DeviceStack& stack() { return stack_; }
@@ -77,6 +121,8 @@ class GpuResources {
   std::string device_name_;
   int sm_count_ = 0;
   int64_t budget_ = 0;
+  // Shared with the ResidentBytes handed out, which may outlive these resources.
+  std::shared_ptr<std::atomic<int64_t>> resident_ = std::make_shared<std::atomic<int64_t>>(0);
   int64_t total_memory_ = 0;
   cudaStream_t compute_ = nullptr;
   cudaStream_t copy_ = nullptr;

@@ -31,26 +31,52 @@ __device__ int32_t find_root(volatile int32_t* parent, int32_t v) {
   return current;
 }
 
+/// Links the roots of u and v, the larger under the smaller.
+__device__ void unite(volatile int32_t* vparent, int32_t* parent, int32_t u, int32_t v) {
+  u = find_root(vparent, u);
+  v = find_root(vparent, v);
+  // A failed CAS means the larger one stopped being a root meanwhile: climb to what it points
+  // at now and try again.
+  while (u != v) {
+    if (u > v) {
+      const int32_t t = u;
+      u = v;
+      v = t;
+    }
+    const int32_t seen = atomicCAS(parent + v, v, u);
+    if (seen == v) break;
+    v = seen;
+  }
+}
+
 __global__ void __launch_bounds__(UnionFindPolicy::kThreads)
     hook_kernel(const int32_t* edges, int64_t edge_count, int32_t* parent) {
   volatile int32_t* vparent = parent;
   const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t e = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; e < edge_count;
        e += stride) {
-    int32_t u = find_root(vparent, edges[2 * e]);
-    int32_t v = find_root(vparent, edges[2 * e + 1]);
-    // Link the larger root under the smaller. A failed CAS means the larger one stopped being
-    // a root meanwhile: climb to what it points at now and try again.
-    while (u != v) {
-      if (u > v) {
-        const int32_t t = u;
-        u = v;
-        v = t;
-      }
-      const int32_t seen = atomicCAS(parent + v, v, u);
-      if (seen == v) break;
-      v = seen;
+    unite(vparent, parent, edges[2 * e], edges[2 * e + 1]);
+  }
+}
+
+__global__ void __launch_bounds__(UnionFindPolicy::kThreads)
+    hook_within_kernel(GraphTile tile, const uint8_t* core, double max_distance, int32_t* parent,
+                       unsigned long long* first_invalid) {
+  volatile int32_t* vparent = parent;
+  const int64_t total = tile.rows * tile.k;
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t item = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; item < total;
+       item += stride) {
+    const int64_t j = tile.neighbors[item];
+    if (j < 0) continue;
+    if (j >= tile.total_rows) {
+      atomicMin(first_invalid, static_cast<unsigned long long>(tile.row_base * tile.k + item));
+      continue;
     }
+    const int64_t i = tile.row_base + item / tile.k;
+    if (core[i] == 0 || core[j] == 0) continue;
+    if (!(static_cast<double>(tile.values[item]) <= max_distance)) continue;
+    unite(vparent, parent, static_cast<int32_t>(i), static_cast<int32_t>(j));
   }
 }
 
@@ -84,6 +110,24 @@ cudaError_t union_find_hook(const int32_t* edges, int64_t edge_count, int32_t* p
   if (edge_count == 0) return cudaSuccess;
   hook_kernel<<<grid_stride_blocks(edge_count, UnionFindPolicy::kThreads),
                 UnionFindPolicy::kThreads, 0, stream>>>(edges, edge_count, parent);
+  return cudaGetLastError();
+}
+
+cudaError_t union_find_hook_within(const GraphTile& tile, const uint8_t* core, double max_distance,
+                                   int32_t* parent, unsigned long long* first_invalid,
+                                   cudaStream_t stream) {
+  if (tile.rows < 0 || tile.k < 0 || tile.row_base < 0 ||
+      tile.row_base + tile.rows > tile.total_rows || first_invalid == nullptr) {
+    return cudaErrorInvalidValue;
+  }
+  const int64_t total = tile.rows * tile.k;
+  if (total == 0) return cudaSuccess;
+  if (tile.neighbors == nullptr || tile.values == nullptr || core == nullptr || parent == nullptr) {
+    return cudaErrorInvalidValue;
+  }
+  hook_within_kernel<<<grid_stride_blocks(total, UnionFindPolicy::kThreads),
+                       UnionFindPolicy::kThreads, 0, stream>>>(tile, core, max_distance, parent,
+                                                               first_invalid);
   return cudaGetLastError();
 }
 

@@ -19,6 +19,7 @@
 #include "host/core/knn_graph.h"
 #include "host/core/progress.h"
 #include "host/cpu/components.h"
+#include "host/cpu/density_groups.h"
 #include "tests/test_support.h"
 
 namespace unfriend {
@@ -347,6 +348,240 @@ TEST_P(BackendTest, CheckpointedBuildStopsAndResumesToTheSameGraph) {
   EXPECT_EQ(checkpoint.units_saved_.size(), 9u);
   EXPECT_EQ(resumed.neighbors, expected.neighbors) << GetParam();
   EXPECT_EQ(resumed.similarity, expected.similarity) << GetParam();
+}
+
+// kNN-DBSCAN and group statistics: a hand-made graph with the answers worked out by hand (so
+// the CPU reference itself is checked), then real and random graphs against the CPU reference.
+
+/// The 7-row, k=2 graph of the hand-made cases: rows 0-2 a tight core triple, row 3 a border
+/// row next to 1, row 4 a loner whose nearest neighbour is beyond eps, rows 5-6 a core pair.
+struct HandGraph {
+  KnnGraph graph;
+  std::vector<float> distances, core_distance;
+  double eps = 0.5;
+  HandGraph() {
+    graph.rows = 7;
+    graph.k = 2;
+    graph.neighbors = {1, 2, 0, 2, 1, 0, 1, 5, 6, 3, 6, 3, 5, 4};
+    distances = {0.1f, 0.2f, 0.1f, 0.15f, 0.15f, 0.2f, 0.3f, 0.4f,
+                 0.6f, 0.7f, 0.2f, 0.4f, 0.2f, 0.6f};
+    for (float d : distances) graph.similarity.push_back(1.f - d);
+    core_distance = {0.2f, 0.15f, 0.2f, 0.9f, 0.7f, 0.4f, 0.45f};
+  }
+};
+
+TEST_P(BackendTest, DensityLabelsOfAHandMadeGraph) {
+  const HandGraph hand;
+  const DensityLabels got =
+      backend_->density_labels(hand.graph, hand.distances, hand.core_distance, hand.eps);
+  EXPECT_EQ(got.core, (std::vector<uint8_t>{1, 1, 1, 0, 0, 1, 1}));
+  // Row 3 joins through its core neighbour 1; row 4's nearest is beyond eps: noise.
+  EXPECT_EQ(got.label, (std::vector<int64_t>{0, 0, 0, 0, -1, 5, 5}));
+  // A tighter eps: row 6 (0.45) stops being core; row 5 then has no core edge but stays core.
+  const DensityLabels tight =
+      backend_->density_labels(hand.graph, hand.distances, hand.core_distance, 0.42);
+  EXPECT_EQ(tight.core, (std::vector<uint8_t>{1, 1, 1, 0, 0, 1, 0}));
+  EXPECT_EQ(tight.label, (std::vector<int64_t>{0, 0, 0, 0, -1, 5, 5}));
+}
+
+TEST_P(BackendTest, GroupStatisticsOfAHandMadeGraph) {
+  HandGraph hand;
+  const std::vector<int64_t> label = {0, 0, 0, 0, -1, 5, 5};
+  GroupStatsOptions options;
+  options.core = {1, 1, 1, 0, 0, 1, 1};
+  options.core_distance = hand.core_distance;
+  options.surround = true;
+  const GroupTable table = backend_->group_statistics(hand.graph, label, options);
+  ASSERT_EQ(table.groups, 2);
+  ASSERT_EQ(table.kept.size(), 2u);
+  const GroupStats& a = table.kept[0];
+  EXPECT_EQ(a.label, 0);
+  EXPECT_EQ(a.size, 4);
+  EXPECT_EQ(a.first_row, 0);
+  EXPECT_EQ(a.core_size, 3);
+  EXPECT_EQ(a.inside_edges, 7);  // every edge of rows 0-2, and 3 -> 1
+  EXPECT_NEAR(a.inside_similarity_sum, 5.8, 1e-6);
+  EXPECT_NEAR(a.inside_similarity_min, 0.7, 1e-6);
+  EXPECT_DOUBLE_EQ(a.internal_median, 0.2f);  // (0.2 + 0.2) / 2 of .15 .2 .2 .9
+  EXPECT_EQ(a.surround_rows, 1);              // row 5
+  EXPECT_DOUBLE_EQ(a.surround_median, 0.4f);
+  const GroupStats& b = table.kept[1];
+  EXPECT_EQ(b.label, 5);
+  EXPECT_EQ(b.size, 2);
+  EXPECT_EQ(b.first_row, 5);
+  EXPECT_EQ(b.core_size, 2);
+  EXPECT_EQ(b.inside_edges, 2);
+  EXPECT_NEAR(b.inside_similarity_sum, 1.6, 1e-6);
+  EXPECT_DOUBLE_EQ(b.internal_median, 0.5 * (double(0.4f) + double(0.45f)));
+  EXPECT_EQ(b.surround_rows, 2);  // rows 3 and 4
+  EXPECT_DOUBLE_EQ(b.surround_median, 0.5 * (double(0.9f) + double(0.7f)));
+
+  // Small groups are counted, not described; rows with no finite core distance are no surround.
+  options.min_size = 3;
+  options.core_distance[4] = std::numeric_limits<float>::infinity();
+  const GroupTable big = backend_->group_statistics(hand.graph, label, options);
+  EXPECT_EQ(big.groups, 2);
+  ASSERT_EQ(big.kept.size(), 1u);
+  EXPECT_EQ(big.kept[0].label, 0);
+  options.min_size = 1;
+  const GroupTable finite = backend_->group_statistics(hand.graph, label, options);
+  ASSERT_EQ(finite.kept.size(), 2u);
+  EXPECT_EQ(finite.kept[1].surround_rows, 1);
+  EXPECT_DOUBLE_EQ(finite.kept[1].surround_median, 0.9f);
+
+  // Without distances or core flags: only sizes and edges.
+  const GroupTable bare = backend_->group_statistics(hand.graph, label, GroupStatsOptions{});
+  ASSERT_EQ(bare.kept.size(), 2u);
+  EXPECT_EQ(bare.kept[0].core_size, 0);
+  EXPECT_EQ(bare.kept[0].inside_edges, 7);
+  EXPECT_TRUE(std::isnan(bare.kept[0].internal_median));
+  EXPECT_TRUE(std::isnan(bare.kept[0].surround_median));
+}
+
+/// Distances along a cosine graph's edges and each row's distance to its min_pts-th neighbour,
+/// as the sweep's density model computes them.
+void cosine_distances(const KnnGraph& graph, int min_pts, std::vector<float>* distances,
+                      std::vector<float>* core_distance) {
+  distances->resize(graph.similarity.size());
+  for (size_t e = 0; e < graph.similarity.size(); ++e) {
+    (*distances)[e] = graph.neighbors[e] < 0
+                          ? std::numeric_limits<float>::infinity()
+                          : std::sqrt(std::max(0.f, 2.f - 2.f * graph.similarity[e]));
+  }
+  core_distance->resize(size_t(graph.rows));
+  for (int64_t i = 0; i < graph.rows; ++i) {
+    (*core_distance)[size_t(i)] = (*distances)[size_t(i * graph.k + min_pts - 1)];
+  }
+}
+
+/// Rows around `centres` tight clusters of every size, the rest scattered: a graph with core,
+/// border and noise rows.
+std::vector<float> clustered_data(int64_t rows, int64_t cols, int centres, uint64_t seed) {
+  std::vector<float> values = make_data(rows, cols, seed, Metric::cosine);
+  std::mt19937_64 rng(seed + 7);
+  std::normal_distribution<float> noise(0.f, 0.02f);
+  for (int64_t r = 0; r < rows; ++r) {
+    if (r % 3 == 0) continue;  // a third stays scattered
+    const int64_t centre = int64_t(rng() % uint64_t(centres));
+    double norm = 0;
+    for (int64_t c = 0; c < cols; ++c) {
+      float& v = values[size_t(r * cols + c)];
+      v = values[size_t(centre * 3 * cols + c)] + noise(rng) * float(1 + centre % 4);
+      norm += double(v) * v;
+    }
+    for (int64_t c = 0; c < cols; ++c) values[size_t(r * cols + c)] /= float(std::sqrt(norm));
+  }
+  return values;
+}
+
+void expect_same_table(const GroupTable& got, const GroupTable& want, const std::string& what) {
+  ASSERT_EQ(got.groups, want.groups) << what;
+  ASSERT_EQ(got.kept.size(), want.kept.size()) << what;
+  for (size_t g = 0; g < want.kept.size(); ++g) {
+    const GroupStats& x = got.kept[g];
+    const GroupStats& y = want.kept[g];
+    const std::string at = what + " group " + std::to_string(g);
+    EXPECT_EQ(x.label, y.label) << at;
+    EXPECT_EQ(x.size, y.size) << at;
+    EXPECT_EQ(x.first_row, y.first_row) << at;
+    EXPECT_EQ(x.core_size, y.core_size) << at;
+    EXPECT_EQ(x.inside_edges, y.inside_edges) << at;
+    // Summed in another order on a GPU: equal to double rounding.
+    EXPECT_NEAR(x.inside_similarity_sum, y.inside_similarity_sum,
+                1e-12 * std::max(1.0, std::fabs(y.inside_similarity_sum)))
+        << at;
+    EXPECT_EQ(x.inside_similarity_min, y.inside_similarity_min) << at;
+    EXPECT_TRUE(x.internal_median == y.internal_median ||
+                (std::isnan(x.internal_median) && std::isnan(y.internal_median)))
+        << at << ": " << x.internal_median << " vs " << y.internal_median;
+    EXPECT_TRUE(x.surround_median == y.surround_median ||
+                (std::isnan(x.surround_median) && std::isnan(y.surround_median)))
+        << at << ": " << x.surround_median << " vs " << y.surround_median;
+    EXPECT_EQ(x.surround_rows, y.surround_rows) << at;
+    if (::testing::Test::HasFailure()) return;
+  }
+}
+
+TEST_P(BackendTest, DensityLabelsAndGroupStatisticsEqualTheCpuReference) {
+  for (int64_t rows : {1, 2, 9, 1000, 4099}) {
+    const int64_t cols = 13;
+    const std::vector<float> values = clustered_data(rows, cols, std::max<int>(1, int(rows / 60)),
+                                                     uint64_t(rows));
+    const KnnGraph graph = exact_knn(values, cols, 10, Metric::cosine);
+    std::vector<float> distances, core_distance;
+    cosine_distances(graph, 8, &distances, &core_distance);
+    for (double eps : {0.0, 0.05, 0.15, 0.4, 3.0}) {
+      const std::string what = GetParam() + " N=" + std::to_string(rows) + " eps " +
+                               std::to_string(eps);
+      const DensityLabels got = backend_->density_labels(graph, distances, core_distance, eps);
+      const DensityLabels want = cpu_density_labels(graph, distances, core_distance, eps);
+      EXPECT_EQ(got.core, want.core) << what;
+      EXPECT_EQ(got.label, want.label) << what;
+      for (int64_t min_size : {1, 2, 9}) {
+        GroupStatsOptions options;
+        options.min_size = min_size;
+        options.core_distance = core_distance;
+        options.core = want.core;
+        options.surround = true;
+        expect_same_table(backend_->group_statistics(graph, want.label, options),
+                          cpu_group_statistics(graph, want.label, options),
+                          what + " min_size " + std::to_string(min_size));
+      }
+      // Components as labels (the duplicate groups' use): no distances, no core flags.
+      const std::vector<int64_t> components = cpu_threshold_components(graph, 0.9f, {});
+      GroupStatsOptions plain;
+      plain.min_size = 2;
+      expect_same_table(backend_->group_statistics(graph, components, plain),
+                        cpu_group_statistics(graph, components, plain), what + " components");
+    }
+  }
+  // Random graphs with padding, one-way edges and random labels (groups need not be connected).
+  std::mt19937_64 rng(3);
+  const int64_t rows = 50021;
+  KnnGraph graph;
+  graph.rows = rows;
+  graph.k = 7;
+  std::uniform_real_distribution<float> unit(0.f, 1.f);
+  for (int64_t i = 0; i < rows * graph.k; ++i) {
+    graph.neighbors.push_back(rng() % 13 == 0 ? -1 : int64_t(rng() % uint64_t(rows)));
+    graph.similarity.push_back(unit(rng));
+  }
+  canonicalize_rows(graph);
+  std::vector<int64_t> label(static_cast<size_t>(rows));
+  for (auto& l : label) l = rng() % 4 == 0 ? -1 : int64_t(rng() % 5000);
+  GroupStatsOptions options;
+  options.core_distance.resize(size_t(rows));
+  for (auto& d : options.core_distance) {
+    d = rng() % 17 == 0 ? std::numeric_limits<float>::infinity() : unit(rng);
+  }
+  options.core.resize(size_t(rows));
+  for (auto& c : options.core) c = rng() % 2;
+  options.surround = true;
+  expect_same_table(backend_->group_statistics(graph, label, options),
+                    cpu_group_statistics(graph, label, options), GetParam() + " random labels");
+}
+
+TEST_P(BackendTest, DensityAndGroupInputErrorsNameTheProblem) {
+  HandGraph hand;
+  hand.graph.neighbors[9] = 70;  // row 4, slot 1
+  const std::vector<int64_t> label = {0, 0, 0, 0, 4, 5, 5};
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    try {
+      if (attempt == 0) {
+        backend_->density_labels(hand.graph, hand.distances, hand.core_distance, hand.eps);
+      } else {
+        backend_->group_statistics(hand.graph, label, GroupStatsOptions{});
+      }
+      ADD_FAILURE() << GetParam() << ": a neighbour past the end was accepted";
+    } catch (const InputError& e) {
+      EXPECT_STREQ(e.what(), "kNN graph row 4 lists neighbour 70 but has only 7 rows");
+    }
+  }
+  hand.graph.neighbors[9] = 3;
+  EXPECT_THROW(backend_->density_labels(hand.graph, {0.1f}, hand.core_distance, 0.5), InputError);
+  EXPECT_THROW(backend_->group_statistics(hand.graph, {0, 0}, GroupStatsOptions{}), InputError);
+  EXPECT_THROW(backend_->group_statistics(hand.graph, {0, 0, 0, 0, 9, 5, 5}, GroupStatsOptions{}),
+               InputError);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, BackendTest, ::testing::Values("cpu", "cuda"),

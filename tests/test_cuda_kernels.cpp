@@ -22,20 +22,28 @@
 #include "cuda/cuda_error.h"
 #include "cuda/device_buffer.h"
 #include "cuda/gpu_components.h"
+#include "cuda/gpu_features.h"
 #include "cuda/gpu_knn.h"
 #include "cuda/gpu_resources.h"
 #include "cuda/host_rescore.h"
 #include "cuda/knn_plan.h"
 #include "cuda/stack_arena.h"
 #include "host/core/error.h"
+#include "host/core/progress.h"
 #include "host/cpu/components.h"
 #include "host/cpu/cpu_backend.h"
 #include "host/cpu/similarity.h"
+#include "host/pipeline/preprocess.h"
+#include "kernels/column_chunk_sums.h"
 #include "kernels/convert_rows.h"
+#include "kernels/gather_rows.h"
 #include "kernels/kernel_types.h"
 #include "kernels/random_rows.h"
 #include "kernels/rescore.h"
+#include "kernels/row_status.h"
 #include "kernels/select_k.h"
+#include "kernels/sequential_row_norms.h"
+#include "kernels/standardize_rows.h"
 #include "kernels/threshold_edges.h"
 #include "kernels/union_find.h"
 #include "tests/test_support.h"
@@ -1223,6 +1231,208 @@ TEST(CudaBackend, ComponentsMatchCpuWithTinyEdgeBuffersAndTiles) {
   EXPECT_THROW(backend->threshold_components(graph, 0.f, std::vector<uint8_t>(7)), InputError);
   KnnGraph empty;
   EXPECT_TRUE(backend->threshold_components(empty, 0.f, {}).empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Feature preparation on the device: every kernel against the host reference, bit for bit.
+
+std::vector<float> feature_rows(int64_t rows, int64_t cols, uint64_t seed) {
+  std::vector<float> v = test::random_normal(rows, cols, seed);
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t j = 0; j < cols; ++j)
+      v[r * cols + j] = v[r * cols + j] * float(1 + j % 7) + float(j % 4);
+  }
+  return v;
+}
+
+void expect_same_bits(const std::vector<float>& got, const std::vector<float>& want,
+                      const char* what) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  for (size_t i = 0; i < got.size(); ++i) {
+    uint32_t a, b;
+    std::memcpy(&a, &got[i], 4);
+    std::memcpy(&b, &want[i], 4);
+    ASSERT_EQ(a, b) << what << " value " << i << ": " << got[i] << " vs " << want[i];
+  }
+}
+
+TEST(PrepareKernels, RowStatusMatchesTheHostCheck) {
+  SKIP_WITHOUT_GPU();
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  for (int64_t cols : {int64_t{1}, int64_t{37}, int64_t{64}, int64_t{100}}) {
+    const int64_t rows = 50;
+    std::vector<float> data = feature_rows(rows, cols, 3);
+    std::fill_n(data.begin() + 1 * cols, cols, 0.f);  // all zero
+    data[2 * cols + cols / 2] = nan;                  // NaN in the middle
+    data[3 * cols + cols - 1] = kInf;                 // Inf last
+    data[4 * cols] = -kInf;                           // -Inf first
+    if (cols > 35) {
+      data[5 * cols + 35] = nan;  // two bad values: the first counts
+      data[5 * cols + 3] = kInf;
+    }
+    std::fill_n(data.begin() + 6 * cols, cols, 0.f);  // zeros then a bad value
+    data[6 * cols + cols - 1] = nan;
+    std::fill_n(data.begin() + 7 * cols, cols, 0.f);  // zeros and one tiny value
+    data[7 * cols + cols - 1] = 1e-30f;
+    std::vector<int32_t> expected(rows);
+    for (int64_t r = 0; r < rows; ++r) {
+      int32_t status = kernels::kRowAllZero;
+      for (int64_t j = 0; j < cols; ++j) {
+        const float x = data[r * cols + j];
+        if (!std::isfinite(x)) {
+          status = int32_t(j);
+          break;
+        }
+        if (x != 0.f) status = kernels::kRowValid;
+      }
+      expected[r] = status;
+    }
+    DeviceBuffer<float> d_data = to_device(data);
+    DeviceBuffer<int32_t> d_status(rows);
+    ASSERT_EQ(kernels::row_status(d_data.data(), rows, cols, d_status.data(), nullptr),
+              cudaSuccess);
+    synchronize();
+    EXPECT_EQ(to_host(d_status.data(), rows), expected) << "cols " << cols;
+  }
+  EXPECT_EQ(kernels::row_status(nullptr, 3, 4, nullptr, nullptr), cudaErrorInvalidValue);
+}
+
+TEST(PrepareKernels, ColumnChunkSumsGiveColumnStatsExactly) {
+  SKIP_WITHOUT_GPU();
+  const int64_t rows = 2 * kStatsChunkRows + 123, cols = 13;
+  Matrix matrix(rows, cols);
+  matrix.values = feature_rows(rows, cols, 11);
+  for (int64_t r = 0; r < rows; ++r) matrix.row(r)[5] = 4.25f;  // a constant feature
+  const FeatureStats want = column_stats(matrix);
+
+  const int64_t chunks = stats_chunks(rows);
+  DeviceBuffer<float> d_rows = to_device(matrix.values);
+  DeviceBuffer<double> d_partial(chunks * cols);
+  auto totals = [&](const double* mean) {
+    EXPECT_EQ(kernels::column_chunk_sums(d_rows.data(), rows, cols, kStatsChunkRows, mean,
+                                         d_partial.data(), nullptr),
+              cudaSuccess);
+    synchronize();
+    return sum_chunk_partials(to_host(d_partial.data(), chunks * cols), chunks, cols);
+  };
+  std::vector<double> mean = column_means(totals(nullptr), rows);
+  DeviceBuffer<double> d_mean = to_device(mean);
+  const FeatureStats got = feature_stats_from_sums(mean, totals(d_mean.data()), rows);
+  EXPECT_EQ(got.mean, want.mean);
+  EXPECT_EQ(got.deviation, want.deviation);
+  EXPECT_EQ(got.constant_features, 1);
+  EXPECT_EQ(got.constant_features, want.constant_features);
+}
+
+TEST(PrepareKernels, StandardizeNormalizeAndNormsAreBitIdentical) {
+  SKIP_WITHOUT_GPU();
+  for (int64_t cols : {int64_t{1}, int64_t{13}, int64_t{96}}) {
+    const int64_t rows = 3001;
+    Matrix host(rows, cols);
+    host.values = feature_rows(rows, cols, 17 + cols);
+    std::fill_n(host.row(7), cols, 0.f);  // stays zero through the normalisation
+    const FeatureStats stats = column_stats(host);
+    std::vector<float> shift, scale;
+    standardize_coefficients(stats, &shift, &scale);
+    DeviceBuffer<float> d_rows = to_device(host.values);
+    DeviceBuffer<float> d_shift = to_device(shift), d_scale = to_device(scale);
+
+    standardize(host, stats);
+    ASSERT_EQ(kernels::standardize_rows(d_rows.data(), rows, cols, d_shift.data(), d_scale.data(),
+                                        nullptr),
+              cudaSuccess);
+    synchronize();
+    expect_same_bits(to_host(d_rows.data(), rows * cols), host.values, "standardised");
+
+    DeviceBuffer<float> d_norms(rows);
+    ASSERT_EQ(kernels::squared_norms_sequential(d_rows.data(), rows, cols, d_norms.data(), nullptr),
+              cudaSuccess);
+    synchronize();
+    expect_same_bits(to_host(d_norms.data(), rows), row_squared_norms(host), "squared norms");
+
+    // A zero row after standardising would stay zero too; make one to be sure.
+    std::fill_n(host.row(7), cols, 0.f);
+    UNFRIEND_CUDA_TRY(cudaMemcpy(d_rows.data() + 7 * cols, host.row(7), cols * sizeof(float),
+                                 cudaMemcpyHostToDevice));
+    normalize_for_metric(host, Metric::cosine);
+    ASSERT_EQ(kernels::normalize_rows_sequential(d_rows.data(), rows, cols, nullptr), cudaSuccess);
+    synchronize();
+    expect_same_bits(to_host(d_rows.data(), rows * cols), host.values, "normalised");
+  }
+}
+
+TEST(PrepareKernels, GatherRowsPicksRowsInOrder) {
+  SKIP_WITHOUT_GPU();
+  const int64_t rows = 1000, cols = 19;
+  const std::vector<float> data = feature_rows(rows, cols, 23);
+  std::vector<int64_t> index;
+  for (int64_t r = 0; r < rows; r += 1 + r % 4) index.push_back(r);
+  index.push_back(rows - 1);
+  DeviceBuffer<float> d_in = to_device(data);
+  DeviceBuffer<int64_t> d_index = to_device(index);
+  DeviceBuffer<float> d_out(index.size() * cols);
+  ASSERT_EQ(kernels::gather_rows(d_in.data(), cols, d_index.data(), int64_t(index.size()),
+                                 d_out.data(), nullptr),
+            cudaSuccess);
+  synchronize();
+  std::vector<float> expected;
+  for (int64_t r : index)
+    expected.insert(expected.end(), data.begin() + r * cols, data.begin() + (r + 1) * cols);
+  expect_same_bits(to_host(d_out.data(), index.size() * cols), expected, "gathered");
+}
+
+class RowsInMemory final : public RowSource {
+ public:
+  RowsInMemory(std::vector<float> values, int64_t cols) : values_(std::move(values)), cols_(cols) {}
+  int64_t rows() const override { return int64_t(values_.size()) / cols_; }
+  int64_t cols() const override { return cols_; }
+  std::string name() const override { return "memory.h5"; }
+  void read_rows(int64_t begin, int64_t count, float* out) const override {
+    std::memcpy(out, values_.data() + begin * cols_, size_t(count * cols_) * sizeof(float));
+  }
+
+ private:
+  std::vector<float> values_;
+  int64_t cols_;
+};
+
+TEST(PrepareOnDevice, RowsCountAgainstTheBudgetAndTooLargeFallsBack) {
+  SKIP_WITHOUT_GPU();
+  set_quiet(true);
+  const int64_t rows = 20000, cols = 24;
+  std::vector<float> values = feature_rows(rows, cols, 31);
+  std::fill_n(values.begin() + 5 * cols, cols, 0.f);  // an invalid row, skipped
+  const RowsInMemory source(values, cols);
+  PrepareOptions options;
+  options.skip_invalid = true;
+  options.block_rows = 777;
+  options.knn_k = 8;
+  gpu::GpuResources resources(0, 0);
+  const int64_t budget = resources.memory_budget();
+  {
+    PreparedFeatures prepared;
+    ASSERT_TRUE(gpu::gpu_prepare_features(resources, source, options, CudaTuning(), &prepared));
+    EXPECT_EQ(resources.memory_budget(), budget - rows * cols * 4);
+    EXPECT_EQ(prepared.rows, rows - 1);
+    EXPECT_EQ(prepared.invalid_rows, std::vector<int64_t>{5});
+    EXPECT_FALSE(prepared.on_host());
+    ASSERT_TRUE(prepared.device);
+    const PreparedFeatures host = prepare_features_on_host(source, options);
+    std::vector<float> rows_back(size_t(prepared.rows * cols));
+    prepared.device->download(rows_back.data());
+    expect_same_bits(rows_back, host.matrix.values, "prepared rows");
+    std::vector<std::string> stages;
+    for (const StageRate& s : prepared.stages) stages.push_back(s.stage);
+    EXPECT_EQ(stages, (std::vector<std::string>{"read", "upload", "check", "preprocess"}));
+  }
+  EXPECT_EQ(resources.memory_budget(), budget) << "the rows' bytes come back when they go";
+
+  CudaTuning small;
+  small.memory_budget_bytes = rows * cols * 4 / 2;  // the rows alone do not fit
+  PreparedFeatures refused;
+  EXPECT_FALSE(gpu::gpu_prepare_features(resources, source, options, small, &refused));
+  EXPECT_FALSE(refused.device);
+  EXPECT_EQ(resources.memory_budget(), budget);
 }
 
 }  // namespace

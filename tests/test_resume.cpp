@@ -820,7 +820,7 @@ TEST(MemoryPlan, CountsWhatEachModeHolds) {
   EXPECT_EQ(part(exact, "knn", "graph"), 1e6 * 32 * 12);
   EXPECT_EQ(part(exact, "groups", "edge distances"), 1e6 * 32 * 4);
   EXPECT_EQ(part(exact, "groups", "features"), -1.0) << "freed before the graph stages";
-  EXPECT_EQ(part(exact, "read", "read block"), 16384.0 * 64 * 4);
+  EXPECT_EQ(part(exact, "read", "read blocks"), 2 * 16384.0 * 64 * 4);  // two host slots
   in.mode = KnnMode::hnsw;
   EXPECT_GT(part(plan_memory(in), "knn", "hnsw index"), 1e6 * 64 * 4) << "a copy of the rows";
   in.mode = KnnMode::ivf;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "host/core/features.h"
 #include "host/core/knn_graph.h"
 #include "host/core/matrix.h"
 
@@ -84,6 +85,46 @@ class StopRequested : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// kNN-DBSCAN labels (Backend::density_labels).
+struct DensityLabels {
+  std::vector<uint8_t> core;   // per row: 1 when core
+  std::vector<int64_t> label;  // per row: the smallest core row of its cluster, or -1 (noise)
+};
+
+struct GroupStatsOptions {
+  int64_t min_size = 1;
+  /// Per row (empty: no distance statistics): for internal_median and surround_median.
+  std::vector<float> core_distance;
+  /// Per row (empty: core_size stays 0).
+  std::vector<uint8_t> core;
+  /// Whether to collect the accounts around each group (surround_median).
+  bool surround = false;
+};
+
+/// One group's statistics (Backend::group_statistics).
+struct GroupStats {
+  int64_t label = 0;
+  int64_t size = 0;
+  int64_t first_row = 0;  // smallest member row
+  int64_t core_size = 0;
+  /// kNN edges from a member to a member of the same group: count, sum and minimum of their
+  /// similarities (sum in double; minimum +inf when there are none).
+  int64_t inside_edges = 0;
+  double inside_similarity_sum = 0;
+  double inside_similarity_min = 0;
+  /// Median core distance of the members (NaN without core distances).
+  double internal_median = 0;
+  /// Median finite core distance of the distinct rows outside the group that a member lists as
+  /// a neighbour (NaN when there are none, or without core distances or options.surround).
+  double surround_median = 0;
+  int64_t surround_rows = 0;  // how many such rows had a finite core distance
+};
+
+struct GroupTable {
+  int64_t groups = 0;              // distinct labels >= 0
+  std::vector<GroupStats> kept;    // groups of at least min_size rows, by increasing label
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -103,7 +144,44 @@ class Backend {
   /// component, or -1 for rows not included.
   virtual std::vector<int64_t> threshold_components(const KnnGraph& graph, float min_similarity,
                                                     const std::vector<uint8_t>& include) = 0;
+
+  /// Reads, checks and preprocesses the features where this backend will search them (a GPU
+  /// streams them to its memory). Returns false when it leaves that to the host path
+  /// (prepare_features_on_host, the reference), which the CPU backend always does. Results are
+  /// those of the host path: same rows kept, same statistics, same preprocessed values.
+  virtual bool prepare_features(const RowSource& /*source*/, const PrepareOptions& /*options*/,
+                                PreparedFeatures* /*out*/) {
+    return false;
+  }
+
+  /// knn_graph of prepared features, wherever they are held.
+  virtual KnnGraph knn_graph_of(const PreparedFeatures& features, const KnnParams& params,
+                                KnnReport* report, KnnCheckpoint* checkpoint = nullptr) {
+    return knn_graph(features.matrix.view(), params, report, checkpoint);
+  }
+
+  /// kNN-DBSCAN labelling on the graph: row i is core when core_distance[i] <= eps; clusters
+  /// are the connected components of the kNN edges of distance <= eps between two core rows;
+  /// a non-core row joins the cluster of its first (nearest) neighbour in row order that is
+  /// core and within eps, scanning only while neighbours are within eps. `distances` has the
+  /// graph's shape (+inf for padding, rows sorted by increasing distance).
+  virtual DensityLabels density_labels(const KnnGraph& graph, const std::vector<float>& distances,
+                                       const std::vector<float>& core_distance, double eps) = 0;
+
+  /// Statistics of the groups of `label` (label[i] >= 0: the group of row i; -1: none) over
+  /// the kNN graph. Groups of at least options.min_size rows get full statistics; smaller ones
+  /// are only counted.
+  virtual GroupTable group_statistics(const KnnGraph& graph, const std::vector<int64_t>& label,
+                                      const GroupStatsOptions& options) = 0;
 };
+
+/// The shape checks of Backend::density_labels and Backend::group_statistics (InputError):
+/// per-edge and per-row arrays of the graph's size, labels in [-1, rows). Neighbour indices
+/// are checked by each backend as it reads them (the same message as threshold_components).
+void check_density_input(const KnnGraph& graph, const std::vector<float>& distances,
+                         const std::vector<float>& core_distance);
+void check_group_input(const KnnGraph& graph, const std::vector<int64_t>& label,
+                       const GroupStatsOptions& options);
 
 enum class BackendKind { automatic, cpu, cuda };
 std::string to_string(BackendKind kind);

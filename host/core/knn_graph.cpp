@@ -76,6 +76,39 @@ void check_components_input(const KnnGraph& graph, const std::vector<uint8_t>& i
   }
 }
 
+void check_density_input(const KnnGraph& graph, const std::vector<float>& distances,
+                         const std::vector<float>& core_distance) {
+  check_components_input(graph, {});
+  if (distances.size() != graph.neighbors.size()) {
+    throw InputError(fmt::format("edge distances have {} entries for a kNN graph of {} x {}",
+                                 distances.size(), graph.rows, graph.k));
+  }
+  if (core_distance.size() != static_cast<size_t>(graph.rows)) {
+    throw InputError(fmt::format("core distances have {} entries for a kNN graph of {} rows",
+                                 core_distance.size(), graph.rows));
+  }
+}
+
+void check_group_input(const KnnGraph& graph, const std::vector<int64_t>& label,
+                       const GroupStatsOptions& options) {
+  check_components_input(graph, options.core);
+  const int64_t rows = graph.rows;
+  if (label.size() != static_cast<size_t>(rows)) {
+    throw InputError(fmt::format("group labels have {} entries for a kNN graph of {} rows",
+                                 label.size(), rows));
+  }
+  if (!options.core_distance.empty() && options.core_distance.size() != static_cast<size_t>(rows)) {
+    throw InputError(fmt::format("core distances have {} entries for a kNN graph of {} rows",
+                                 options.core_distance.size(), rows));
+  }
+  for (int64_t i = 0; i < rows; ++i) {
+    const int64_t l = label[static_cast<size_t>(i)];
+    if (l < -1 || l >= rows) {
+      throw InputError(fmt::format("group label {} of row {} is outside [-1, {})", l, i, rows));
+    }
+  }
+}
+
 void canonicalize_rows(KnnGraph& graph) {
   const int k = graph.k;
   std::vector<int> order(k);

@@ -1,6 +1,7 @@
 #include "host/cpu/cpu_backend.h"
 
 #include "host/cpu/components.h"
+#include "host/cpu/density_groups.h"
 #include "host/cpu/faiss_knn.h"
 #include "host/cpu/thread_limit.h"
 
@@ -23,6 +24,16 @@ class CpuBackend final : public Backend {
   std::vector<int64_t> threshold_components(const KnnGraph& graph, float min_similarity,
                                             const std::vector<uint8_t>& include) override {
     return cpu_threshold_components(graph, min_similarity, include);
+  }
+
+  DensityLabels density_labels(const KnnGraph& graph, const std::vector<float>& distances,
+                               const std::vector<float>& core_distance, double eps) override {
+    return cpu_density_labels(graph, distances, core_distance, eps);
+  }
+
+  GroupTable group_statistics(const KnnGraph& graph, const std::vector<int64_t>& label,
+                              const GroupStatsOptions& options) override {
+    return cpu_group_statistics(graph, label, options);
   }
 
  private:

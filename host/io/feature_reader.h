@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "host/core/features.h"
+
 namespace unfriend {
 
 /// What `unfriend inspect` prints and what the sweep plans with.
@@ -26,21 +28,26 @@ struct InputInfo {
 /// N = 0, D = 0, a filter this HDF5 cannot decode, ids dataset present but not 1-D integer or
 /// of a different length than the features. An empty ids_path means "no ids: use row indices".
 /// Never reads the whole matrix: callers read blocks with read_rows().
-class FeatureReader {
+class FeatureReader final : public RowSource {
  public:
   FeatureReader(const std::string& file, const std::string& features_path = "/accounts/features",
                 const std::string& ids_path = "/accounts/id");
-  ~FeatureReader();
+  ~FeatureReader() override;
   FeatureReader(const FeatureReader&) = delete;
   FeatureReader& operator=(const FeatureReader&) = delete;
 
   const InputInfo& info() const { return info_; }
 
+  int64_t rows() const override { return info_.rows; }
+  int64_t cols() const override { return info_.cols; }
+  /// The input file.
+  std::string name() const override { return info_.file; }
+
   /// Reads rows [begin, begin + count) converted to float32 into out[count * cols]. A read
-  /// failure (broken chunk) throws InputError naming the file and the rows, and so does a NaN
-  /// or infinite value (naming its row). A range outside [0, rows) is a caller bug:
-  /// std::out_of_range.
-  void read_rows(int64_t begin, int64_t count, float* out) const;
+  /// failure (broken chunk) throws InputError naming the file and the rows; NaN and Inf come
+  /// back as they are (the caller's --on-invalid decides). A range outside [0, rows) is a
+  /// caller bug: std::out_of_range. Not thread-safe (libhdf5 is not): one thread at a time.
+  void read_rows(int64_t begin, int64_t count, float* out) const override;
 
   /// The account ids: /accounts/id when present (must be unique: InputError naming the first
   /// repeated id and its two rows otherwise), else the row index 0..N-1.

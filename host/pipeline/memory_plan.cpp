@@ -95,7 +95,10 @@ MemoryPlan plan_memory(const MemoryPlanInput& in) {
     return plan.stages.back();
   };
 
-  stage("read", {{"features", features}, {"read block", read_block * d * 4}});
+  // Read blocks in flight: the reader thread fills one while the previous is checked (host,
+  // 2 slots) or copied to the device (GPU, 3 pinned slots).
+  const double read_slots = in.gpu ? 3 : 2;
+  stage("read", {{"features", features}, {"read blocks", read_slots * read_block * d * 4}});
   stage("preprocess", {{"features", features}, {"squared norms", ip_norms}});
   MemoryStage& knn =
       stage("knn", {{"features", features}, {"graph", graph}, {"squared norms", ip_norms}});

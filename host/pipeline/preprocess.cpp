@@ -1,20 +1,22 @@
 #include "host/pipeline/preprocess.h"
 
-#include <fmt/format.h>
-
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
+#include "host/core/block_stream.h"
 #include "host/core/error.h"
 #include "host/core/progress.h"
-#include "host/io/feature_reader.h"
 
 namespace unfriend {
 
 namespace {
-// Statistics are summed over fixed chunks of rows and the chunks combined in order: the same
-// floating-point operations whatever the thread count or the read block size.
-constexpr int64_t kStatsChunkRows = 8192;
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
 
 bool row_is_valid(const float* row, int64_t cols, int64_t* bad_col) {
   bool any_nonzero = false;
@@ -28,63 +30,94 @@ bool row_is_valid(const float* row, int64_t cols, int64_t* bad_col) {
   *bad_col = -1;
   return any_nonzero;
 }
-}  // namespace
 
-LoadedFeatures load_features(const FeatureReader& reader, const std::vector<int64_t>& ids,
-                             int64_t block_rows, bool skip_invalid) {
-  const InputInfo& info = reader.info();
-  const int64_t rows = info.rows, cols = info.cols;
-  if (block_rows <= 0) block_rows = reader.suggested_block_rows();
+// Reads and checks every row into `out` (matrix, input_row, invalid_rows, read and check
+// stages). Two plain buffers: the reader thread fills one while this thread checks the other.
+void read_valid_rows(const RowSource& source, const PrepareOptions& options,
+                     PreparedFeatures& out) {
+  const int64_t rows = source.rows(), cols = source.cols();
+  int64_t block_rows = options.block_rows > 0 ? options.block_rows : kDefaultPrepareBlockRows;
   block_rows = std::max<int64_t>(1, std::min(block_rows, rows));
+  Matrix& matrix = out.matrix;
+  matrix = Matrix(rows, cols);
+  out.input_row.reserve(static_cast<size_t>(rows));
 
-  auto start = std::chrono::steady_clock::now();
-  LoadedFeatures loaded;
-  loaded.matrix = Matrix(rows, cols);
-  loaded.input_row.reserve(static_cast<size_t>(rows));
+  std::vector<float> first(static_cast<size_t>(block_rows * cols));
+  std::vector<float> second(first.size());
+  BlockStream stream(source, block_rows, {first.data(), second.data()});
   Progress progress("read features", rows);
-  std::vector<float> block(static_cast<size_t>(block_rows * cols));
+  double check_seconds = 0;
   int64_t kept = 0;
-  for (int64_t begin = 0; begin < rows; begin += block_rows) {
-    int64_t count = std::min(block_rows, rows - begin);
-    reader.read_rows(begin, count, block.data());
-    for (int64_t r = 0; r < count; ++r) {
-      const float* row = block.data() + r * cols;
+  BlockStream::Block block;
+  while (stream.next(block)) {
+    const auto start = Clock::now();
+    for (int64_t r = 0; r < block.rows; ++r) {
+      const float* row = block.data + r * cols;
+      const int64_t input_row = block.begin + r;
       int64_t bad_col = -1;
       if (!row_is_valid(row, cols, &bad_col)) {
-        int64_t input_row = begin + r;
-        if (!skip_invalid) {
-          std::string fault = bad_col >= 0 ? fmt::format("{} in feature {}", row[bad_col], bad_col)
-                                           : std::string("all features zero");
-          throw InputError(fmt::format(
-              "{}: row {} (id {}) has {} (use --on-invalid skip to leave such rows out)",
-              info.file, input_row, ids[static_cast<size_t>(input_row)], fault));
+        if (!options.skip_invalid) {
+          const int64_t id =
+              options.ids.empty() ? input_row : options.ids[static_cast<size_t>(input_row)];
+          throw InputError(invalid_row_message(source.name(), input_row, id, bad_col,
+                                               bad_col >= 0 ? row[bad_col] : 0.f));
         }
-        loaded.invalid_rows.push_back(input_row);
+        out.invalid_rows.push_back(input_row);
         continue;
       }
-      std::copy(row, row + cols, loaded.matrix.row(kept));
-      loaded.input_row.push_back(begin + r);
+      std::copy(row, row + cols, matrix.row(kept));
+      out.input_row.push_back(input_row);
       ++kept;
     }
-    progress.advance(count);
+    stream.release(block.slot);
+    check_seconds += seconds_since(start);
+    progress.advance(block.rows);
   }
   progress.finish();
-  loaded.matrix.rows = kept;
-  loaded.matrix.values.resize(static_cast<size_t>(kept * cols));
-  loaded.matrix.values.shrink_to_fit();
-  loaded.read_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  loaded.bytes_read = static_cast<double>(rows) * cols * 4;
-  return loaded;
+  matrix.rows = kept;
+  matrix.values.resize(static_cast<size_t>(kept * cols));
+  matrix.values.shrink_to_fit();
+  out.rows = kept;
+  out.bytes_read = stream.bytes_read();
+  out.stages.push_back(StageRate{"read", stream.bytes_read(), stream.read_seconds()});
+  out.stages.push_back(StageRate{"check", stream.bytes_read(), check_seconds});
+}
+
+}  // namespace
+
+PreparedFeatures prepare_features_on_host(const RowSource& source, const PrepareOptions& options) {
+  const auto start = Clock::now();
+  PreparedFeatures out;
+  out.cols = source.cols();
+  read_valid_rows(source, options, out);
+
+  const auto preprocess_start = Clock::now();
+  Matrix& matrix = out.matrix;
+  if (options.standardize) {
+    out.stats = column_stats(matrix);
+    if (standardisation_applies(out.stats, matrix.cols)) {
+      standardize(matrix, out.stats);
+    } else {
+      out.compared_unstandardised = true;
+    }
+  }
+  normalize_for_metric(matrix, options.metric);
+  if (options.metric == Metric::inner_product) out.squared_norms = row_squared_norms(matrix);
+  // Bytes: the matrix once, however many passes the steps make over it.
+  out.stages.push_back(StageRate{"preprocess",
+                                 static_cast<double>(matrix.values.size()) * sizeof(float),
+                                 seconds_since(preprocess_start)});
+  out.seconds = seconds_since(start);
+  return out;
 }
 
 FeatureStats column_stats(const Matrix& matrix) {
   const int64_t rows = matrix.rows, cols = matrix.cols;
-  const int64_t chunks = (rows + kStatsChunkRows - 1) / kStatsChunkRows;
-  FeatureStats stats;
-  stats.mean.assign(static_cast<size_t>(cols), 0.0);
-  stats.deviation.assign(static_cast<size_t>(cols), 0.0);
-  if (rows == 0) return stats;
+  const int64_t chunks = stats_chunks(rows);
+  if (rows == 0) {
+    return feature_stats_from_sums(std::vector<double>(static_cast<size_t>(cols), 0.0),
+                                   std::vector<double>(static_cast<size_t>(cols), 0.0), 0);
+  }
 
   // Two passes (mean, then squared deviations) for accuracy; each pass sums chunk partials.
   std::vector<double> partial(static_cast<size_t>(chunks * cols));
@@ -99,36 +132,21 @@ FeatureStats column_stats(const Matrix& matrix) {
         for (int64_t j = 0; j < cols; ++j) out[j] += term(row[j], j);
       }
     }
-    std::vector<double> total(static_cast<size_t>(cols), 0.0);
-    for (int64_t c = 0; c < chunks; ++c) {
-      for (int64_t j = 0; j < cols; ++j) total[j] += partial[c * cols + j];
-    }
-    return total;
+    return sum_chunk_partials(partial, chunks, cols);
   };
-  auto sums = chunk_sums([](float v, int64_t) { return static_cast<double>(v); });
-  for (int64_t j = 0; j < cols; ++j) stats.mean[j] = sums[j] / rows;
-  auto squares = chunk_sums([&](float v, int64_t j) {
-    double d = v - stats.mean[j];
+  std::vector<double> mean =
+      column_means(chunk_sums([](float v, int64_t) { return static_cast<double>(v); }), rows);
+  std::vector<double> squares = chunk_sums([&](float v, int64_t j) {
+    double d = v - mean[j];
     return d * d;
   });
-  for (int64_t j = 0; j < cols; ++j) {
-    stats.deviation[j] = std::sqrt(squares[j] / rows);
-    // A feature that barely varies relative to its magnitude carries no signal, only rounding.
-    if (!(stats.deviation[j] > 1e-12 * std::max(1.0, std::abs(stats.mean[j])))) {
-      stats.deviation[j] = 0;
-      ++stats.constant_features;
-    }
-  }
-  return stats;
+  return feature_stats_from_sums(std::move(mean), squares, rows);
 }
 
 void standardize(Matrix& matrix, const FeatureStats& stats) {
   const int64_t cols = matrix.cols;
-  std::vector<float> scale(static_cast<size_t>(cols)), shift(static_cast<size_t>(cols));
-  for (int64_t j = 0; j < cols; ++j) {
-    scale[j] = stats.deviation[j] > 0 ? static_cast<float>(1.0 / stats.deviation[j]) : 0.f;
-    shift[j] = static_cast<float>(stats.mean[j]);
-  }
+  std::vector<float> shift, scale;
+  standardize_coefficients(stats, &shift, &scale);
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < matrix.rows; ++i) {
     float* row = matrix.row(i);

@@ -1,43 +1,30 @@
-// Loading and preprocessing: features from HDF5 into one float32 matrix, per-feature
-// standardisation, and normalisation for the chosen metric.
+// Loading and preprocessing on the host (the reference every backend matches): features from a
+// RowSource into one float32 matrix, per-feature standardisation, and normalisation for the
+// chosen metric.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "host/core/features.h"
 #include "host/core/knn_graph.h"
 #include "host/core/matrix.h"
 
 namespace unfriend {
 
-class FeatureReader;
-
-/// Per-feature statistics of the assessed rows.
-struct FeatureStats {
-  std::vector<double> mean;
-  std::vector<double> deviation;  // population standard deviation; 0 for constant features
-  int64_t constant_features = 0;
-};
-
-/// The assessed rows of an input, in input order, with the map back to input rows.
-struct LoadedFeatures {
-  Matrix matrix;                      // only assessed (valid) rows
-  std::vector<int64_t> input_row;     // assessed row -> input row
-  std::vector<int64_t> invalid_rows;  // input rows left out (--on-invalid skip)
-  double read_seconds = 0;
-  double bytes_read = 0;
-};
-
-/// Reads every row in blocks of `block_rows` (0: the reader's suggestion). Rows with NaN, Inf or
-/// all zeros are an InputError naming the file, row and id (skip_invalid = false), or are left
-/// out and listed in invalid_rows (skip_invalid = true). Never holds more than one block in a
-/// wider type than float32.
-LoadedFeatures load_features(const FeatureReader& reader, const std::vector<int64_t>& ids,
-                             int64_t block_rows, bool skip_invalid);
+/// The reference preparation of the features for the kNN search, on the host: reads `source`
+/// in blocks of options.block_rows (the next block is read while the current one is checked),
+/// checks every row (NaN, Inf or all zeros: an InputError naming the file, row and id, or, with
+/// options.skip_invalid, left out and listed in invalid_rows), then column_stats and
+/// standardize (options.standardize; not when every feature is constant), normalize_for_metric
+/// and, for inner_product, the squared norms. Stages "read", "check" and "preprocess" are
+/// reported with their bytes and busy seconds.
+PreparedFeatures prepare_features_on_host(const RowSource& source, const PrepareOptions& options);
 
 /// Mean and deviation of each column, computed in double over fixed row chunks combined in
-/// order, so the result does not depend on thread count or read block size.
+/// order (kStatsChunkRows, sum_chunk_partials), so the result does not depend on thread count,
+/// read block size or backend.
 FeatureStats column_stats(const Matrix& matrix);
 
 /// x = (x - mean) / deviation for each feature (constant features become 0).

@@ -198,39 +198,44 @@ SweepSummary run_sweep(const SweepRequest& request) {
                        info.rows, info.cols, info.dtype, backend->name()));
   stop_point();
 
-  clock.start("read");
-  LoadedFeatures loaded =
-      load_features(reader, ids, block_rows, config.input.on_invalid == "skip");
-  double read_seconds = clock.stop();
-  Matrix& matrix = loaded.matrix;
-  const int64_t assessed = matrix.rows;
+  // Reading, checking and preprocessing: where the backend will search (a GPU streams the rows
+  // into its memory), else on the host (the reference path).
+  clock.start("prepare");
+  PrepareOptions prepare;
+  prepare.standardize = config.preprocess.standardize;
+  prepare.metric = config.preprocess.metric;
+  prepare.skip_invalid = config.input.on_invalid == "skip";
+  prepare.block_rows = block_rows;
+  prepare.ids = std::move(ids);  // lent for error messages, given back below
+  prepare.knn_k = config.knn.k;
+  PreparedFeatures loaded;
+  if (!backend->prepare_features(reader, prepare, &loaded)) {
+    loaded = prepare_features_on_host(reader, prepare);
+  }
+  ids = std::move(prepare.ids);
+  clock.stop();
+  const char* prepared_where = loaded.device ? "device" : "host";
+  const int64_t assessed = loaded.rows;
+  double read_seconds = 0;
+  nlohmann::json prepare_stages = nlohmann::json::array();
+  std::string stage_rates;
+  for (const StageRate& rate : loaded.stages) {
+    if (rate.stage == "read") read_seconds = rate.seconds;
+    const double mb_per_s = rate.bytes_per_second() / 1e6;
+    prepare_stages.push_back({{"stage", rate.stage},
+                              {"bytes", rate.bytes},
+                              {"seconds", rate.seconds},
+                              {"mb_per_s", mb_per_s}});
+    stage_rates += fmt::format("{}stage {} {:.0f} MB/s", stage_rates.empty() ? "" : ", ",
+                               rate.stage, mb_per_s);
+  }
+  log_info(fmt::format("features prepared on the {} in {:.2f} s: {}", prepared_where,
+                       loaded.seconds, stage_rates));
   if (!loaded.invalid_rows.empty()) {
     log_info(fmt::format("{} rows with NaN, Inf or all-zero features left out (labelled -2)",
                          loaded.invalid_rows.size()));
   }
-  stop_point();
-
-  clock.start("preprocess");
-  FeatureStats stats;
-  if (config.preprocess.standardize) {
-    stats = column_stats(matrix);
-    if (stats.constant_features == matrix.cols) {
-      // Every account is the same on every feature: standardising would turn every row into
-      // zeros and erase the one thing to report, that they are all duplicates. Compare the
-      // rows as they are.
-      log_info("every feature is constant: rows compared unstandardised");
-    } else {
-      standardize(matrix, stats);
-      if (stats.constant_features > 0) {
-        log_info(fmt::format("{} constant features carry no signal and were zeroed",
-                             stats.constant_features));
-      }
-    }
-  }
-  normalize_for_metric(matrix, config.preprocess.metric);
-  std::vector<float> squared_norms;
-  if (config.preprocess.metric == Metric::inner_product) squared_norms = row_squared_norms(matrix);
-  clock.stop();
+  std::vector<float> squared_norms = std::move(loaded.squared_norms);
   stop_point();
 
   clock.start("knn");
@@ -239,7 +244,7 @@ SweepSummary run_sweep(const SweepRequest& request) {
   KnnReport knn_report;
   KnnGraph graph;
   try {
-    graph = backend->knn_graph(matrix.view(), knn, &knn_report, hook);
+    graph = backend->knn_graph_of(loaded, knn, &knn_report, hook);
   } catch (const StopRequested&) {
     throw StopRequested(saved_state());  // the same words whichever stage stopped
   }
@@ -248,17 +253,20 @@ SweepSummary run_sweep(const SweepRequest& request) {
 
   double recall = std::numeric_limits<double>::quiet_NaN();
   int64_t recall_rows = 0;
-  if (knn_report.mode_used != KnnMode::exact && config.recall.sample_rows > 0 && assessed > 1) {
+  // Approximate modes only, which only the CPU backend runs (its rows are on the host).
+  if (knn_report.mode_used != KnnMode::exact && config.recall.sample_rows > 0 && assessed > 1 &&
+      loaded.on_host()) {
     clock.start("recall");
     recall_rows = std::min(config.recall.sample_rows, assessed);
-    recall = knn_recall_on_sample(matrix.view(), graph, knn.metric, recall_rows, knn.seed);
+    recall = knn_recall_on_sample(loaded.matrix.view(), graph, knn.metric, recall_rows, knn.seed);
     clock.stop();
     log_info(fmt::format("kNN {} recall@{} = {:.4f} on {} sampled rows against exact search",
                          to_string(knn_report.mode_used), graph.k, recall, recall_rows));
     stop_point();
   }
-  // The features are no longer needed: free them before the graph stages.
-  Matrix().values.swap(matrix.values);
+  // The features are no longer needed (host or device copy): free them before the graph stages.
+  Matrix().values.swap(loaded.matrix.values);
+  loaded.device.reset();
 
   clock.start("groups");
   std::vector<float> distances = edge_distances(graph, config.preprocess.metric, squared_norms);
@@ -400,6 +408,9 @@ SweepSummary run_sweep(const SweepRequest& request) {
   summary["config"] = config_to_json(config);
   summary["backend"] = backend->name();
   summary["knn"] = knn_json;
+  summary["prepare"] = {{"where", prepared_where},
+                        {"seconds", loaded.seconds},
+                        {"stages", prepare_stages}};
   summary["thresholds"] = model_json;
   int64_t cluster_accounts = 0, dup_accounts = 0;
   for (const auto& c : clusters.clusters) cluster_accounts += c.size;
