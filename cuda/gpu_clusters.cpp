@@ -33,12 +33,6 @@ int64_t tile_bytes(int64_t tile_rows, int k) {
   return aligned(cells * 8) + aligned(cells * 4);
 }
 
-int64_t budget_of(const GpuResources& resources, const CudaTuning& tuning) {
-  int64_t budget = resources.memory_budget();
-  if (tuning.memory_budget_bytes > 0) budget = std::min(budget, tuning.memory_budget_bytes);
-  return budget;
-}
-
 void check_gpu_rows(int64_t rows) {
   if (rows > kMaxGpuRows) {
     throw InputError(
@@ -145,8 +139,8 @@ DensityLabels gpu_density_labels(GpuResources& resources, const KnnGraph& graph,
   resources.make_current();
   const int64_t fixed = aligned(rows * 4) + aligned(rows) + aligned(rows * 4) +
                         aligned(rows * 8) + aligned(8);
-  const int64_t tile_rows = plan_graph_tile_rows(rows, graph.k, fixed, budget_of(resources, tuning),
-                                                 tuning, "density labels");
+  const int64_t tile_rows = plan_graph_tile_rows(
+      rows, graph.k, fixed, resources.planning_budget(tuning), tuning, "density labels");
   DeviceStack& stack = resources.stack();
   stack.reserve(static_cast<size_t>(fixed + tile_bytes(tile_rows, graph.k)));
   Scratch<float> d_core_distance = stack.take<float>(static_cast<size_t>(rows));
@@ -206,7 +200,7 @@ GroupTable gpu_group_statistics(GpuResources& resources, const KnnGraph& graph,
   fixed += 4 * per_row8 + aligned((rows + 1) * 8);                // CSR
   fixed += distances ? aligned(rows * 4) + 4 * per_row8 : 0;      // group index, keys, workspace
   fixed += 7 * per_row8 + aligned(rows * 4) + aligned(8);         // per-group results, invalid
-  const int64_t budget = budget_of(resources, tuning);
+  const int64_t budget = resources.planning_budget(tuning);
   const int64_t tile_rows =
       plan_graph_tile_rows(rows, graph.k, fixed, budget, tuning, "group statistics");
   DeviceStack& stack = resources.stack();

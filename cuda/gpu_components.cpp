@@ -81,8 +81,7 @@ std::vector<int64_t> gpu_threshold_components(GpuResources& resources, const Knn
   st = ComponentsStats();
 
   resources.make_current();
-  int64_t budget = resources.memory_budget();
-  if (tuning.memory_budget_bytes > 0) budget = std::min(budget, tuning.memory_budget_bytes);
+  const int64_t budget = resources.planning_budget(tuning);
   st.plan = plan_edge_tiles(rows, k, !include.empty(), budget, tuning);
   const EdgeTilePlan& plan = st.plan;
 

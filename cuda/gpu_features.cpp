@@ -85,7 +85,12 @@ class StreamBusyTime {
 
 bool event_done(const CudaEvent& event) {
   const cudaError_t status = cudaEventQuery(event.get());
-  if (status == cudaErrorNotReady) return false;
+  if (status == cudaErrorNotReady) {
+    // Not an error, but the runtime may keep it as the last error, which the next launcher's
+    // cudaGetLastError() would then report: clear it.
+    (void)cudaGetLastError();
+    return false;
+  }
   UNFRIEND_CUDA_TRY(status);
   return true;
 }
@@ -158,8 +163,7 @@ bool gpu_prepare_features(GpuResources& resources, const RowSource& source,
   // The rows are an allocation of their own: give back the stack region earlier calls grew, so
   // that the memory it held is there for them (the stack grows again within the budget).
   resources.stack().release_region();
-  int64_t budget = resources.memory_budget();
-  if (tuning.memory_budget_bytes > 0) budget = std::min(budget, tuning.memory_budget_bytes);
+  const int64_t budget = resources.planning_budget(tuning);
   const int64_t gather = gather_rows_for(rows, cols);
   const int64_t scratch_bytes = prepare_scratch_bytes(rows, cols, gather);
   const std::string why = why_not_on_device(rows, cols, scratch_bytes, budget, options, tuning);
@@ -208,6 +212,34 @@ bool gpu_prepare_features(GpuResources& resources, const RowSource& source,
   for (int s = 0; s < kPinnedSlots; ++s) slots.push_back(pinned + s * slot_floats);
   std::array<CudaEvent, kPinnedSlots> copied;
   double read_seconds = 0, bytes_read = 0;
+
+  // The statuses of rows [0, count) on the host (synchronising). Unless invalid rows are
+  // skipped, the first invalid one is the host path's InputError, value and all.
+  auto checked_statuses = [&](int64_t count) {
+    std::vector<int32_t> host_status(static_cast<size_t>(count));
+    if (count == 0) return host_status;
+    UNFRIEND_CUDA_TRY(cudaMemcpyAsync(host_status.data(), status.data(),
+                                      host_status.size() * sizeof(int32_t),
+                                      cudaMemcpyDeviceToHost, compute));
+    UNFRIEND_CUDA_TRY(cudaStreamSynchronize(compute));
+    if (options.skip_invalid) return host_status;
+    for (int64_t r = 0; r < count; ++r) {
+      const int32_t row_status = host_status[static_cast<size_t>(r)];
+      if (row_status == kernels::kRowValid) continue;
+      float value = 0;
+      if (row_status >= 0) {
+        UNFRIEND_CUDA_TRY(cudaMemcpyAsync(&value, device_rows.data() + r * cols + row_status,
+                                          sizeof(float), cudaMemcpyDeviceToHost, compute));
+        UNFRIEND_CUDA_TRY(cudaStreamSynchronize(compute));
+      }
+      const int64_t id = options.ids.empty() ? r : options.ids[static_cast<size_t>(r)];
+      throw InputError(
+          invalid_row_message(source.name(), r, id, row_status >= 0 ? row_status : -1, value));
+    }
+    return host_status;
+  };
+
+  int64_t uploaded_rows = 0;
   {
     BlockStream stream(source, block_rows, slots);
     Progress progress("read features", rows);
@@ -220,7 +252,15 @@ bool gpu_prepare_features(GpuResources& resources, const RowSource& source,
       in_flight.pop_front();
     };
     BlockStream::Block block;
-    while (stream.next(block)) {
+    for (;;) {
+      try {
+        if (!stream.next(block)) break;
+      } catch (const InputError&) {
+        // A block that cannot be read: the host path would have stopped earlier at an invalid
+        // row in the blocks before it, so that one is reported first.
+        checked_statuses(uploaded_rows);
+        throw;
+      }
       float* destination = device_rows.data() + block.begin * cols;
       upload_time.begin(copy);
       UNFRIEND_CUDA_TRY(cudaMemcpyAsync(destination, block.data,
@@ -235,6 +275,7 @@ bool gpu_prepare_features(GpuResources& resources, const RowSource& source,
           kernels::row_status(destination, block.rows, cols, status.data() + block.begin, compute));
       check_time.end(compute);
       in_flight.push_back(block);
+      uploaded_rows = block.begin + block.rows;
       progress.advance(block.rows);
       // The next block's slot must not be one this thread holds: at most slots - 1 in flight.
       while (!in_flight.empty() &&
@@ -250,32 +291,16 @@ bool gpu_prepare_features(GpuResources& resources, const RowSource& source,
   }
 
   // Which rows are assessed: the host path's decisions, from the statuses.
-  std::vector<int32_t> host_status(static_cast<size_t>(rows));
-  UNFRIEND_CUDA_TRY(cudaMemcpyAsync(host_status.data(), status.data(),
-                                    host_status.size() * sizeof(int32_t), cudaMemcpyDeviceToHost,
-                                    compute));
-  UNFRIEND_CUDA_TRY(cudaStreamSynchronize(compute));
+  const std::vector<int32_t> host_status = checked_statuses(rows);
   PreparedFeatures result;
   result.cols = cols;
   result.input_row.reserve(static_cast<size_t>(rows));
   for (int64_t r = 0; r < rows; ++r) {
-    const int32_t row_status = host_status[static_cast<size_t>(r)];
-    if (row_status == kernels::kRowValid) {
+    if (host_status[static_cast<size_t>(r)] == kernels::kRowValid) {
       result.input_row.push_back(r);
-      continue;
+    } else {
+      result.invalid_rows.push_back(r);
     }
-    if (!options.skip_invalid) {
-      float value = 0;
-      if (row_status >= 0) {
-        UNFRIEND_CUDA_TRY(cudaMemcpyAsync(&value, device_rows.data() + r * cols + row_status,
-                                          sizeof(float), cudaMemcpyDeviceToHost, compute));
-        UNFRIEND_CUDA_TRY(cudaStreamSynchronize(compute));
-      }
-      const int64_t id = options.ids.empty() ? r : options.ids[static_cast<size_t>(r)];
-      throw InputError(
-          invalid_row_message(source.name(), r, id, row_status >= 0 ? row_status : -1, value));
-    }
-    result.invalid_rows.push_back(r);
   }
   const int64_t kept = static_cast<int64_t>(result.input_row.size());
   result.rows = kept;
@@ -313,9 +338,11 @@ bool gpu_prepare_features(GpuResources& resources, const RowSource& source,
       UNFRIEND_CUDA_TRY(kernels::column_chunk_sums(device_rows.data(), kept, cols, kStatsChunkRows,
                                                    mean, partial_device.data(), compute));
       preprocess_time.end(compute);
-      UNFRIEND_CUDA_TRY(cudaMemcpyAsync(partial.data(), partial_device.data(),
-                                        partial.size() * sizeof(double), cudaMemcpyDeviceToHost,
-                                        compute));
+      if (!partial.empty()) {  // no rows kept: no chunks
+        UNFRIEND_CUDA_TRY(cudaMemcpyAsync(partial.data(), partial_device.data(),
+                                          partial.size() * sizeof(double),
+                                          cudaMemcpyDeviceToHost, compute));
+      }
       UNFRIEND_CUDA_TRY(cudaStreamSynchronize(compute));
       return sum_chunk_partials(partial, chunks, cols);
     };
@@ -351,9 +378,11 @@ bool gpu_prepare_features(GpuResources& resources, const RowSource& source,
                                                         norms_device.data(), compute));
     preprocess_time.end(compute);
     result.squared_norms.resize(static_cast<size_t>(kept));
-    UNFRIEND_CUDA_TRY(cudaMemcpyAsync(result.squared_norms.data(), norms_device.data(),
-                                      result.squared_norms.size() * sizeof(float),
-                                      cudaMemcpyDeviceToHost, compute));
+    if (kept > 0) {
+      UNFRIEND_CUDA_TRY(cudaMemcpyAsync(result.squared_norms.data(), norms_device.data(),
+                                        result.squared_norms.size() * sizeof(float),
+                                        cudaMemcpyDeviceToHost, compute));
+    }
   }
   resources.synchronize();
 

@@ -616,10 +616,7 @@ KnnGraph gpu_knn_graph(GpuResources& resources, const KnnRows& rows, const KnnPa
   input.cols = rows.cols;
   input.k = k_found;
   input.metric = params.metric;
-  input.budget_bytes = resources.memory_budget();
-  if (tuning.memory_budget_bytes > 0) {
-    input.budget_bytes = std::min(input.budget_bytes, tuning.memory_budget_bytes);
-  }
+  input.budget_bytes = resources.planning_budget(tuning);
   input.rows_on_device = rows.device != nullptr;
   st.plan = plan_knn(input, tuning);
   st.scale = conversion_scale(max_abs);

@@ -15,6 +15,7 @@
 #include <string>
 #include <utility>
 
+#include "cuda/cuda_tuning.h"
 #include "cuda/device_buffer.h"
 #include "cuda/device_stack.h"
 
@@ -85,6 +86,15 @@ class GpuResources {
     int64_t bytes_ = 0;
   };
   ResidentBytes hold_resident(int64_t bytes) { return ResidentBytes(resident_, bytes); }
+  /// What one call may plan with: memory_budget(), and under CudaTuning::memory_budget_bytes
+  /// (when set) less the resident bytes too, so a test cap covers the resident rows as well.
+  int64_t planning_budget(const CudaTuning& tuning) const {
+    int64_t budget = memory_budget();
+    if (tuning.memory_budget_bytes > 0) {
+      budget = std::min(budget, std::max<int64_t>(0, tuning.memory_budget_bytes - resident_bytes()));
+    }
+    return budget;
+  }
   int64_t resident_bytes() const { return resident_->load(std::memory_order_relaxed); }
   int64_t total_memory() const { return total_memory_; }
 

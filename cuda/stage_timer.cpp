@@ -66,6 +66,7 @@ void StageTimer::collect(bool wait) {
     } else {
       const cudaError_t state = cudaEventQuery(pair.stop);
       if (state == cudaErrorNotReady) {
+        (void)cudaGetLastError();  // not an error: keep it from surfacing at the next launch
         pending.push_back(pair);
         continue;
       }

@@ -17,6 +17,7 @@
 #include <thrust/system/system_error.h>
 
 #include <cmath>
+#include <new>
 
 #include "kernels/group_csr.h"
 
@@ -44,6 +45,8 @@ cudaError_t guarded(Body body) {
   } catch (const thrust::system_error& e) {
     const cudaError_t code = static_cast<cudaError_t>(e.code().value());
     return code != cudaSuccess ? code : cudaErrorUnknown;
+  } catch (const std::bad_alloc&) {  // Thrust's temporaries (cudaMalloc) did not fit
+    return cudaErrorMemoryAllocation;
   } catch (...) {
     return cudaErrorUnknown;
   }

@@ -13,6 +13,7 @@
 #include <thrust/unique.h>
 
 #include <cmath>
+#include <new>
 
 #include "kernels/group_medians.h"
 #include "kernels/kernel_common.cuh"
@@ -92,6 +93,8 @@ cudaError_t guarded(Body body) {
   } catch (const thrust::system_error& e) {
     const cudaError_t code = static_cast<cudaError_t>(e.code().value());
     return code != cudaSuccess ? code : cudaErrorUnknown;
+  } catch (const std::bad_alloc&) {  // Thrust's temporaries (cudaMalloc) did not fit
+    return cudaErrorMemoryAllocation;
   } catch (...) {
     return cudaErrorUnknown;
   }

@@ -577,7 +577,19 @@ TEST_P(BackendTest, DensityAndGroupInputErrorsNameTheProblem) {
       EXPECT_STREQ(e.what(), "kNN graph row 4 lists neighbour 70 but has only 7 rows");
     }
   }
+  // Bad neighbours in two rows, the later one in a smaller label, and groups too small to be
+  // described: still an error, naming the first row.
+  hand.graph.neighbors[2 * 6 + 1] = 80;  // row 6, label 5
+  GroupStatsOptions big_only;
+  big_only.min_size = 3;
+  try {
+    backend_->group_statistics(hand.graph, {0, 0, 0, 0, 4, 4, 1}, big_only);
+    ADD_FAILURE() << GetParam() << ": a neighbour past the end was accepted";
+  } catch (const InputError& e) {
+    EXPECT_STREQ(e.what(), "kNN graph row 4 lists neighbour 70 but has only 7 rows");
+  }
   hand.graph.neighbors[9] = 3;
+  hand.graph.neighbors[2 * 6 + 1] = 4;
   EXPECT_THROW(backend_->density_labels(hand.graph, {0.1f}, hand.core_distance, 0.5), InputError);
   EXPECT_THROW(backend_->group_statistics(hand.graph, {0, 0}, GroupStatsOptions{}), InputError);
   EXPECT_THROW(backend_->group_statistics(hand.graph, {0, 0, 0, 0, 9, 5, 5}, GroupStatsOptions{}),

@@ -268,6 +268,49 @@ TEST_P(PrepareFeaturesTest, InvalidRowIsTheSameError) {
   }
 }
 
+// Rows that cannot be read from `failing_row` on: the file's own error for that block.
+class FailingSource final : public RowSource {
+ public:
+  FailingSource(std::vector<float> values, int64_t cols, int64_t failing_row)
+      : memory_(std::move(values), cols), failing_row_(failing_row) {}
+  int64_t rows() const override { return memory_.rows(); }
+  int64_t cols() const override { return memory_.cols(); }
+  std::string name() const override { return memory_.name(); }
+  void read_rows(int64_t begin, int64_t count, float* out) const override {
+    if (begin + count > failing_row_) {
+      throw InputError("memory.h5: cannot read rows " + std::to_string(begin) + ".." +
+                       std::to_string(begin + count - 1));
+    }
+    memory_.read_rows(begin, count, out);
+  }
+
+ private:
+  MemorySource memory_;
+  int64_t failing_row_;
+};
+
+TEST_P(PrepareFeaturesTest, AnInvalidRowBeforeAnUnreadableBlockIsReportedFirst) {
+  Case c{"invalid then unreadable", 400, 9, 64};
+  c.bad_rows = {{70, Bad::zero}};
+  const FailingSource source(case_values(c), c.cols, 300);
+  try {
+    prepare(source, case_options(c, false));
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "memory.h5: row 70 (id 70) has all features zero (use --on-invalid skip to leave "
+              "such rows out)");
+  }
+  // Without the invalid row (or with it skipped), the read error itself.
+  c.skip_invalid = true;
+  try {
+    prepare(source, case_options(c, false));
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), "memory.h5: cannot read rows 256..319");
+  }
+}
+
 TEST(PrepareFeaturesOnHost, MatchesANaiveComputation) {
   set_quiet(true);
   for (const Case& c : cases()) {

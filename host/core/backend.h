@@ -170,7 +170,8 @@ class Backend {
 
   /// Statistics of the groups of `label` (label[i] >= 0: the group of row i; -1: none) over
   /// the kNN graph. Groups of at least options.min_size rows get full statistics; smaller ones
-  /// are only counted.
+  /// are only counted. A neighbour index past the end listed by any labelled row is an
+  /// InputError naming the first such row in row order.
   virtual GroupTable group_statistics(const KnnGraph& graph, const std::vector<int64_t>& label,
                                       const GroupStatsOptions& options) = 0;
 };

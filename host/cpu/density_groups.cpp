@@ -79,6 +79,15 @@ GroupTable cpu_group_statistics(const KnnGraph& graph, const std::vector<int64_t
   const int64_t n = graph.rows;
   const int k = graph.k;
   const bool distances = !options.core_distance.empty();
+  // Every neighbour a labelled row lists must exist, whatever the size of its group; the first
+  // bad one in row order is reported (the same on every backend).
+  for (int64_t i = 0; i < n; ++i) {
+    if (label[i] < 0) continue;
+    const int64_t* nb = graph.neighbors_of(i);
+    for (int j = 0; j < k; ++j) {
+      if (nb[j] >= n) bad_neighbor(graph, i, nb[j]);
+    }
+  }
 
   // Members grouped by label value (a counting sort: groups by increasing label, rows in
   // increasing order within a group).
@@ -118,7 +127,6 @@ GroupTable cpu_group_statistics(const KnnGraph& graph, const std::vector<int64_t
         const size_t e = static_cast<size_t>(i * k + j);
         const int64_t other = graph.neighbors[e];
         if (other < 0) continue;
-        if (other >= n) bad_neighbor(graph, i, other);
         if (label[static_cast<size_t>(other)] == l) {
           const double s = graph.similarity[e];
           g.inside_similarity_sum += s;
