@@ -45,6 +45,13 @@ void probe_input_in_child(const std::string& file, const std::string& features_p
         "{}: corrupt HDF5 file: the HDF5 library crashed reading its metadata ({})", file,
         strsignal(signal)));
   }
+  // The child only ever exits 0 or 2 by itself; any other status is a crash that a handler
+  // turned into an exit (a sanitizer's, for one), and the in-process open would crash the same.
+  if (WIFEXITED(status) && WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 2) {
+    throw InputError(fmt::format(
+        "{}: corrupt HDF5 file: the HDF5 library crashed reading its metadata (exit status {})",
+        file, WEXITSTATUS(status)));
+  }
 }
 
 }  // namespace unfriend
