@@ -132,22 +132,24 @@ for test_binary in "$bundle"/test_*; do
 done
 
 # 2. compute-sanitizer memcheck.
+# record_memcheck NAME: the summary row of the memcheck step just run (its error count).
+record_memcheck() {
+  local errors result
+  errors=$(echo "$step_out" | sed -n 's/.*ERROR SUMMARY: \([0-9]*\) error.*/\1/p' | tail -1)
+  if [ "$step_rc" -ne 0 ]; then failed=1; result="FAIL (${errors:-?} errors, exit $step_rc)";
+  else result="pass (${errors:-0} errors)"; fi
+  summary+=("| $1 | $result | $step_took |")
+}
 if command -v compute-sanitizer >/dev/null; then
   # One cudaMalloc per temporary (not one stack region), so memcheck sees every buffer's bounds.
   sanitize=(env UNFRIEND_CUDA_DIRECT_ALLOC=1
             compute-sanitizer --tool memcheck --leak-check no --error-exitcode 99 --print-limit 20)
   run_step "memcheck: kernel tests" 100 "${sanitize[@]}" "$bundle/test_cuda_kernels" --gtest_brief=1 \
     '--gtest_filter=SelectK*:Cases/SelectK*:ThresholdEdges*:UnionFind*:RescoreKernel*:ConvertRows*:PrepareKernels*:Shapes/CudaBackendKnn.*777x33*'
-  errors=$(echo "$step_out" | sed -n 's/.*ERROR SUMMARY: \([0-9]*\) error.*/\1/p' | tail -1)
-  if [ "$step_rc" -ne 0 ]; then failed=1; result="FAIL (${errors:-?} errors, exit $step_rc)";
-  else result="pass (${errors:-0} errors)"; fi
-  summary+=("| memcheck: kernel tests | $result | $step_took |")
+  record_memcheck "memcheck: kernel tests"
 
   run_step "memcheck: cluster tests" 60 "${sanitize[@]}" "$bundle/test_cuda_clusters" --gtest_brief=1
-  errors=$(echo "$step_out" | sed -n 's/.*ERROR SUMMARY: \([0-9]*\) error.*/\1/p' | tail -1)
-  if [ "$step_rc" -ne 0 ]; then failed=1; result="FAIL (${errors:-?} errors, exit $step_rc)";
-  else result="pass (${errors:-0} errors)"; fi
-  summary+=("| memcheck: cluster tests | $result | $step_took |")
+  record_memcheck "memcheck: cluster tests"
 
   run_step "synth (small)" 60 "$bundle/unfriend" synth -o "$work/small.h5" --rows 4000 --dims 24 \
     --seed 3 --overwrite
@@ -157,10 +159,7 @@ if command -v compute-sanitizer >/dev/null; then
   else
     run_step "memcheck: sweep --backend cuda" 120 "${sanitize[@]}" "$bundle/unfriend" sweep \
       "$work/small.h5" -o "$work/small-out.h5" --backend cuda --k 16 --overwrite
-    errors=$(echo "$step_out" | sed -n 's/.*ERROR SUMMARY: \([0-9]*\) error.*/\1/p' | tail -1)
-    if [ "$step_rc" -ne 0 ]; then failed=1; result="FAIL (${errors:-?} errors, exit $step_rc)";
-    else result="pass (${errors:-0} errors)"; fi
-    summary+=("| memcheck: sweep --backend cuda | $result | $step_took |")
+    record_memcheck "memcheck: sweep --backend cuda"
   fi
 else
   failed=1

@@ -10,6 +10,19 @@
 
 namespace unfriend::gpu {
 
+/// Whether the work before `event`'s last record has completed, without waiting. "Not ready" is
+/// not an error, but the runtime may keep it as the last error, which the next launcher's
+/// cudaGetLastError() would then report: it is cleared here.
+inline bool event_completed(cudaEvent_t event) {
+  const cudaError_t status = cudaEventQuery(event);
+  if (status == cudaErrorNotReady) {
+    (void)cudaGetLastError();
+    return false;
+  }
+  UNFRIEND_CUDA_TRY(status);
+  return true;
+}
+
 class CudaEvent {
  public:
   CudaEvent() { UNFRIEND_CUDA_TRY(cudaEventCreateWithFlags(&event_, cudaEventDisableTiming)); }
@@ -29,6 +42,8 @@ class CudaEvent {
   }
   /// Blocks the host until the last record has completed (at once before the first record).
   void synchronize() const { UNFRIEND_CUDA_TRY(cudaEventSynchronize(event_)); }
+  /// Whether the last record has completed (see event_completed).
+  bool completed() const { return event_completed(event_); }
 
  private:
   cudaEvent_t event_ = nullptr;

@@ -120,12 +120,12 @@ std::vector<int64_t> gpu_threshold_components(GpuResources& resources, const Knn
       UNFRIEND_CUDA_TRY(
           cudaMemsetAsync(counters.data() + 1, 0xff, sizeof(unsigned long long), stream));
       kernels::ThresholdEdgesArgs args;
-      args.neighbors = tile_neighbors.data();
-      args.similarity = tile_similarity.data();
-      args.rows = count;
-      args.k = k;
-      args.row_base = first;
-      args.total_rows = rows;
+      args.tile.neighbors = tile_neighbors.data();
+      args.tile.values = tile_similarity.data();
+      args.tile.rows = count;
+      args.tile.k = k;
+      args.tile.row_base = first;
+      args.tile.total_rows = rows;
       args.include = include.empty() ? nullptr : mask.data();
       args.min_similarity = min_similarity;
       args.edges = edges.data();

@@ -83,18 +83,6 @@ class StreamBusyTime {
   cudaEvent_t open_ = nullptr;
 };
 
-bool event_done(const CudaEvent& event) {
-  const cudaError_t status = cudaEventQuery(event.get());
-  if (status == cudaErrorNotReady) {
-    // Not an error, but the runtime may keep it as the last error, which the next launcher's
-    // cudaGetLastError() would then report: clear it.
-    (void)cudaGetLastError();
-    return false;
-  }
-  UNFRIEND_CUDA_TRY(status);
-  return true;
-}
-
 // Why the rows cannot be prepared on the device with room left for the kNN search, or "".
 std::string why_not_on_device(int64_t rows, int64_t cols, int64_t scratch_bytes, int64_t budget,
                               const PrepareOptions& options, const CudaTuning& tuning) {
@@ -280,7 +268,7 @@ bool gpu_prepare_features(GpuResources& resources, const RowSource& source,
       // The next block's slot must not be one this thread holds: at most slots - 1 in flight.
       while (!in_flight.empty() &&
              (in_flight.size() > size_t{kPinnedSlots - 1} ||
-              event_done(copied[static_cast<size_t>(in_flight.front().slot)]))) {
+              copied[static_cast<size_t>(in_flight.front().slot)].completed())) {
         retire_oldest();
       }
     }

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "cuda/cuda_error.h"
+#include "cuda/cuda_event.h"
 
 namespace unfriend::gpu {
 
@@ -64,13 +65,10 @@ void StageTimer::collect(bool wait) {
     if (wait) {
       UNFRIEND_CUDA_TRY(cudaEventSynchronize(pair.stop));
     } else {
-      const cudaError_t state = cudaEventQuery(pair.stop);
-      if (state == cudaErrorNotReady) {
-        (void)cudaGetLastError();  // not an error: keep it from surfacing at the next launch
+      if (!event_completed(pair.stop)) {
         pending.push_back(pair);
         continue;
       }
-      UNFRIEND_CUDA_TRY(state);
     }
     float ms = 0;
     UNFRIEND_CUDA_TRY(cudaEventElapsedTime(&ms, pair.start, pair.stop));

@@ -14,12 +14,11 @@
 #include <thrust/scan.h>
 #include <thrust/scatter.h>
 #include <thrust/sort.h>
-#include <thrust/system/system_error.h>
 
 #include <cmath>
-#include <new>
 
 #include "kernels/group_csr.h"
+#include "kernels/thrust_status.cuh"
 
 namespace unfriend::kernels {
 
@@ -37,22 +36,6 @@ struct MinFloat {
   __device__ float operator()(float a, float b) const { return fminf(a, b); }
 };
 
-/// Thrust reports failures by exception; launchers report them as a cudaError_t.
-template <typename Body>
-cudaError_t guarded(Body body) {
-  try {
-    body();
-  } catch (const thrust::system_error& e) {
-    const cudaError_t code = static_cast<cudaError_t>(e.code().value());
-    return code != cudaSuccess ? code : cudaErrorUnknown;
-  } catch (const std::bad_alloc&) {  // Thrust's temporaries (cudaMalloc) did not fit
-    return cudaErrorMemoryAllocation;
-  } catch (...) {
-    return cudaErrorUnknown;
-  }
-  return cudaGetLastError();
-}
-
 template <typename In, typename Out, typename Op>
 cudaError_t reduce_members(const GroupCsr& csr, int64_t members, In row_values, Out* out, Op op,
                            cudaStream_t stream) {
@@ -61,7 +44,7 @@ cudaError_t reduce_members(const GroupCsr& csr, int64_t members, In row_values, 
     return cudaErrorInvalidValue;
   }
   if (members == 0) return cudaSuccess;
-  return guarded([&] {
+  return thrust_status([&] {
     auto values = thrust::make_permutation_iterator(row_values, csr.member_rows);
     thrust::reduce_by_key(thrust::cuda::par_nosync.on(stream), csr.member_label,
                           csr.member_label + members, values, thrust::make_discard_iterator(), out,
@@ -82,7 +65,7 @@ cudaError_t group_csr(const int64_t* label, int64_t rows, const GroupCsr& csr, i
   *members = 0;
   *groups = 0;
   if (rows == 0) return cudaSuccess;
-  return guarded([&] {
+  return thrust_status([&] {
     const auto policy = thrust::cuda::par.on(stream);
     // Members in row order, then a stable sort by label keeps rows increasing within a group.
     int64_t* end = thrust::copy_if(policy, thrust::counting_iterator<int64_t>(0),
@@ -131,7 +114,7 @@ cudaError_t group_first_rows(const GroupCsr& csr, int64_t groups, int64_t* out,
     return cudaErrorInvalidValue;
   }
   if (groups == 0) return cudaSuccess;
-  return guarded([&] {
+  return thrust_status([&] {
     thrust::gather(thrust::cuda::par_nosync.on(stream), csr.group_offset,
                    csr.group_offset + groups, csr.member_rows, out);
   });
@@ -144,7 +127,7 @@ cudaError_t group_index_of_labels(const GroupCsr& csr, int64_t groups, int64_t r
     return cudaErrorInvalidValue;
   }
   if (rows == 0) return cudaSuccess;
-  return guarded([&] {
+  return thrust_status([&] {
     const auto policy = thrust::cuda::par_nosync.on(stream);
     thrust::fill_n(policy, group_of_label, rows, int32_t{-1});
     thrust::scatter(policy, thrust::counting_iterator<int32_t>(0),
@@ -160,7 +143,7 @@ cudaError_t exclusive_scan_total(const int64_t* values, int64_t count, int64_t* 
   }
   *total = 0;
   if (count == 0) return cudaSuccess;
-  return guarded([&] {
+  return thrust_status([&] {
     const auto policy = thrust::cuda::par.on(stream);
     thrust::exclusive_scan(policy, values, values + count, out);
     int64_t last_offset = 0, last_value = 0;

@@ -8,15 +8,14 @@
 #include <thrust/remove.h>
 #include <thrust/scan.h>
 #include <thrust/sort.h>
-#include <thrust/system/system_error.h>
 #include <thrust/transform.h>
 #include <thrust/unique.h>
 
 #include <cmath>
-#include <new>
 
 #include "kernels/group_medians.h"
 #include "kernels/kernel_common.cuh"
+#include "kernels/thrust_status.cuh"
 
 namespace unfriend::kernels {
 
@@ -86,21 +85,6 @@ __global__ void __launch_bounds__(kThreads)
   }
 }
 
-template <typename Body>
-cudaError_t guarded(Body body) {
-  try {
-    body();
-  } catch (const thrust::system_error& e) {
-    const cudaError_t code = static_cast<cudaError_t>(e.code().value());
-    return code != cudaSuccess ? code : cudaErrorUnknown;
-  } catch (const std::bad_alloc&) {  // Thrust's temporaries (cudaMalloc) did not fit
-    return cudaErrorMemoryAllocation;
-  } catch (...) {
-    return cudaErrorUnknown;
-  }
-  return cudaGetLastError();
-}
-
 }  // namespace
 
 cudaError_t pack_member_values(const int64_t* member_label, const int64_t* member_rows,
@@ -111,7 +95,7 @@ cudaError_t pack_member_values(const int64_t* member_label, const int64_t* membe
     return cudaErrorInvalidValue;
   }
   if (members == 0) return cudaSuccess;
-  return guarded([&] {
+  return thrust_status([&] {
     thrust::transform(thrust::cuda::par_nosync.on(stream), member_label, member_label + members,
                       member_rows, keys, PackMember{row_value});
   });
@@ -122,7 +106,7 @@ cudaError_t sort_keys(uint64_t* keys, int64_t count, bool unique, int64_t* kept,
   if (count < 0 || kept == nullptr || (count > 0 && keys == nullptr)) return cudaErrorInvalidValue;
   *kept = count;
   if (count == 0) return cudaSuccess;
-  return guarded([&] {
+  return thrust_status([&] {
     const auto policy = thrust::cuda::par.on(stream);
     thrust::sort(policy, keys, keys + count);
     if (unique) *kept = thrust::unique(policy, keys, keys + count) - keys;
@@ -136,7 +120,7 @@ cudaError_t pack_row_values(uint64_t* keys, int64_t count, const float* row_valu
   }
   *kept = count;
   if (count == 0) return cudaSuccess;
-  return guarded([&] {
+  return thrust_status([&] {
     const auto policy = thrust::cuda::par.on(stream);
     thrust::transform(policy, keys, keys + count, keys, PackRowValue{row_value});
     *kept = thrust::remove_if(policy, keys, keys + count, IsDropped()) - keys;
@@ -154,7 +138,7 @@ cudaError_t keyed_medians(const uint64_t* keys, int64_t count, const int32_t* gr
   }
   if (count == 0) return cudaSuccess;
   int64_t segments = 0;
-  cudaError_t status = guarded([&] {
+  cudaError_t status = thrust_status([&] {
     const auto policy = thrust::cuda::par.on(stream);
     auto labels = thrust::make_transform_iterator(keys, LabelOf());
     auto runs = thrust::reduce_by_key(policy, labels, labels + count,

@@ -12,7 +12,7 @@ struct EdgePolicy {
 
 __global__ void __launch_bounds__(EdgePolicy::kThreads)
     threshold_edges_kernel(ThresholdEdgesArgs args) {
-  const int64_t total = args.rows * args.k;
+  const int64_t total = args.tile.rows * args.tile.k;
   const int lane = lane_id();
   const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
   // The loop variable is warp-uniform (blockDim is a multiple of 32), so every lane of a warp
@@ -23,15 +23,15 @@ __global__ void __launch_bounds__(EdgePolicy::kThreads)
     bool keep = false;
     int32_t from = 0, to = 0;
     if (item < total) {
-      const int64_t r = item / args.k;
-      const int64_t i = args.row_base + r;
-      const int64_t j = args.neighbors[item];
+      const int64_t r = item / args.tile.k;
+      const int64_t i = args.tile.row_base + r;
+      const int64_t j = args.tile.neighbors[item];
       // The CPU reference's order of checks: excluded rows are skipped whole, negative
       // neighbours are padding, an index past the end is an error, then the threshold.
       const bool row_included = args.include == nullptr || args.include[i] != 0;
-      if (row_included && j >= args.total_rows) {
+      if (row_included && j >= args.tile.total_rows) {
         atomicMin(args.first_invalid, static_cast<unsigned long long>(item));
-      } else if (row_included && j >= 0 && args.similarity[item] >= args.min_similarity &&
+      } else if (row_included && j >= 0 && args.tile.values[item] >= args.min_similarity &&
                  (args.include == nullptr || args.include[j] != 0)) {
         keep = true;
         from = static_cast<int32_t>(i);
@@ -57,14 +57,14 @@ __global__ void __launch_bounds__(EdgePolicy::kThreads)
 }  // namespace
 
 cudaError_t threshold_edges(const ThresholdEdgesArgs& args, cudaStream_t stream) {
-  if (args.rows < 0 || args.k < 0 || args.capacity < 0 || args.edge_count == nullptr ||
+  if (args.tile.rows < 0 || args.tile.k < 0 || args.capacity < 0 || args.edge_count == nullptr ||
       args.first_invalid == nullptr || (args.capacity > 0 && args.edges == nullptr) ||
-      args.row_base < 0 || args.row_base + args.rows > args.total_rows) {
+      args.tile.row_base < 0 || args.tile.row_base + args.tile.rows > args.tile.total_rows) {
     return cudaErrorInvalidValue;
   }
-  const int64_t total = args.rows * args.k;
+  const int64_t total = args.tile.rows * args.tile.k;
   if (total == 0) return cudaSuccess;
-  if (args.neighbors == nullptr || args.similarity == nullptr) return cudaErrorInvalidValue;
+  if (args.tile.neighbors == nullptr || args.tile.values == nullptr) return cudaErrorInvalidValue;
   threshold_edges_kernel<<<grid_stride_blocks(total, EdgePolicy::kThreads), EdgePolicy::kThreads, 0,
                            stream>>>(args);
   return cudaGetLastError();

@@ -5,19 +5,14 @@
 
 #include <cstdint>
 
+#include "kernels/graph_tile.h"
+
 namespace unfriend::kernels {
 
 struct ThresholdEdgesArgs {
-  /// A block of graph rows: row r is graph row row_base + r, its k neighbours at
-  /// neighbors[r * k ...] (int64, -1 = padding) with similarity[r * k ...].
-  const int64_t* neighbors = nullptr;
-  const float* similarity = nullptr;
-  int64_t rows = 0;
-  int k = 0;
-  int64_t row_base = 0;
-  /// Rows of the whole graph; a neighbour index >= total_rows in an included row is invalid
-  /// input (negative indices are padding).
-  int64_t total_rows = 0;
+  /// A block of graph rows (tile.values: similarities); a neighbour index >= tile.total_rows in
+  /// an included row is invalid input (negative indices are padding).
+  GraphTile tile;
   /// include[i] != 0: graph row i takes part (whole-graph mask); null: every row.
   const uint8_t* include = nullptr;
   float min_similarity = 0.f;
