@@ -9,6 +9,7 @@
 #include "cuda/gpu_resources.h"
 #include "host/core/error.h"
 #include "host/core/progress.h"
+#include "host/cpu/spanning_forest.h"
 
 namespace unfriend {
 
@@ -81,6 +82,11 @@ class CudaBackend final : public Backend {
   GroupTable group_statistics(const KnnGraph& graph, const std::vector<int64_t>& label,
                               const GroupStatsOptions& options) override {
     return gpu::gpu_group_statistics(resources_, graph, label, options, tuning_);
+  }
+
+  SpanningForest spanning_forest(const KnnGraph& graph, const std::vector<float>& distances,
+                                 const std::vector<float>& core_distance) override {
+    return cpu_spanning_forest(graph, distances, core_distance);  // TODO(gpu): Boruvka kernel
   }
 
  private:

@@ -125,6 +125,16 @@ struct GroupTable {
   std::vector<GroupStats> kept;    // groups of at least min_size rows, by increasing label
 };
 
+/// A minimum spanning forest of the mutual-reachability graph on the kNN edges
+/// (Backend::spanning_forest): at most rows - 1 edges, from < to, sorted by
+/// forest_edge_before (host/core/mutual_reachability.h).
+struct SpanningForest {
+  std::vector<int64_t> from;
+  std::vector<int64_t> to;
+  std::vector<float> weight;  // mutual_reachability(edge distance, core distances)
+  size_t size() const { return weight.size(); }
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -174,6 +184,15 @@ class Backend {
   /// InputError naming the first such row in row order.
   virtual GroupTable group_statistics(const KnnGraph& graph, const std::vector<int64_t>& label,
                                       const GroupStatsOptions& options) = 0;
+
+  /// The minimum spanning forest of the undirected graph whose edges are the kNN entries
+  /// (i, j) with finite weight mutual_reachability(distances[i*k+j], core_distance[i],
+  /// core_distance[j]); an edge listed in both directions counts at its smaller weight. Edges
+  /// are ordered by forest_edge_before, which makes the forest unique. `distances` and
+  /// `core_distance` as for density_labels.
+  virtual SpanningForest spanning_forest(const KnnGraph& graph,
+                                         const std::vector<float>& distances,
+                                         const std::vector<float>& core_distance) = 0;
 };
 
 /// The shape checks of Backend::density_labels and Backend::group_statistics (InputError):

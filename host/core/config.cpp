@@ -107,6 +107,11 @@ std::map<std::string, Setter> make_setters(SweepConfig& c) {
      [&](auto& n, auto& w) { c.duplicates.min_similarity = as_auto(n, w); });
   in("duplicates.distance_ratio",
      [&](auto& n, auto& w) { c.duplicates.distance_ratio = as_double(n, w); });
+  in("clusters.method", [&](auto& n, auto& w) { c.clusters.method = as_string(n, w); });
+  in("clusters.min_breadth", [&](auto& n, auto& w) { c.clusters.min_breadth = as_double(n, w); });
+  in("clusters.alike_z", [&](auto& n, auto& w) { c.clusters.alike_z = as_double(n, w); });
+  in("clusters.null_samples",
+     [&](auto& n, auto& w) { c.clusters.null_samples = as_int32(n, w); });
   in("clusters.min_pts", [&](auto& n, auto& w) { c.clusters.min_pts = as_int32(n, w); });
   in("clusters.eps_similarity",
      [&](auto& n, auto& w) { c.clusters.eps_similarity = as_auto(n, w); });
@@ -224,6 +229,14 @@ void validate_config(const SweepConfig& c, const std::string& source) {
         "duplicates.min_similarity", "must be \"auto\" or a finite number");
   check(c.duplicates.distance_ratio > 0 && c.duplicates.distance_ratio < 1,
         "duplicates.distance_ratio", "must be between 0 and 1 (exclusive)");
+  check(c.clusters.method == "hierarchy" || c.clusters.method == "eps", "clusters.method",
+        "must be \"hierarchy\" or \"eps\"");
+  check(c.clusters.min_breadth > 0 && c.clusters.min_breadth <= 1, "clusters.min_breadth",
+        "must be in (0, 1]");
+  check(c.clusters.alike_z > 0 && c.clusters.alike_z < 100, "clusters.alike_z",
+        "must be in (0, 100)");
+  check(c.clusters.null_samples >= 10 && c.clusters.null_samples <= 100000,
+        "clusters.null_samples", "must be in [10, 100000]");
   check(c.clusters.min_pts >= 2, "clusters.min_pts", "must be >= 2");
   check(c.clusters.min_pts <= c.knn.k, "clusters.min_pts", "must be <= knn.k");
   check(c.clusters.eps_similarity.automatic || std::isfinite(c.clusters.eps_similarity.value),
@@ -268,7 +281,11 @@ nlohmann::json config_to_json(const SweepConfig& c) {
   j["recall"] = {{"sample_rows", c.recall.sample_rows}};
   j["duplicates"] = {{"min_similarity", auto_value(c.duplicates.min_similarity)},
                      {"distance_ratio", c.duplicates.distance_ratio}};
-  j["clusters"] = {{"min_pts", c.clusters.min_pts},
+  j["clusters"] = {{"method", c.clusters.method},
+                   {"min_breadth", c.clusters.min_breadth},
+                   {"alike_z", c.clusters.alike_z},
+                   {"null_samples", c.clusters.null_samples},
+                   {"min_pts", c.clusters.min_pts},
                    {"eps_similarity", auto_value(c.clusters.eps_similarity)},
                    {"min_log_gap", c.clusters.min_log_gap},
                    {"min_peak_gap", c.clusters.min_peak_gap},

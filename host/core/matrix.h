@@ -1,6 +1,7 @@
 // Dense row-major float32 matrices: the one in-memory layout every stage and backend shares.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 

@@ -2,6 +2,7 @@
 
 #include "host/cpu/components.h"
 #include "host/cpu/density_groups.h"
+#include "host/cpu/spanning_forest.h"
 #include "host/cpu/faiss_knn.h"
 #include "host/cpu/thread_limit.h"
 
@@ -34,6 +35,11 @@ class CpuBackend final : public Backend {
   GroupTable group_statistics(const KnnGraph& graph, const std::vector<int64_t>& label,
                               const GroupStatsOptions& options) override {
     return cpu_group_statistics(graph, label, options);
+  }
+
+  SpanningForest spanning_forest(const KnnGraph& graph, const std::vector<float>& distances,
+                                 const std::vector<float>& core_distance) override {
+    return cpu_spanning_forest(graph, distances, core_distance);
   }
 
  private:

@@ -133,7 +133,8 @@ void graph_to_unit(const KnnGraph& graph, const int64_t* rows, int64_t count, Kn
 template <typename Prepare, typename SearchBlock>
 void search_in_blocks(MatrixView data, const KnnParams& params, int k_search,
                       const std::string& stage, const std::string& plan, KnnGraph& graph,
-                      KnnCheckpoint* checkpoint, Prepare prepare, SearchBlock search_block) {
+                      KnnCheckpoint* checkpoint, bool exact, Prepare prepare,
+                      SearchBlock search_block) {
   const int64_t block = std::min<int64_t>(params.query_block_rows, data.rows);
   const int64_t units = (data.rows + block - 1) / block;
   if (checkpoint != nullptr) {
@@ -168,7 +169,7 @@ void search_in_blocks(MatrixView data, const KnnParams& params, int k_search,
     search_block(first, count, labels.data());
     assemble_knn_rows(data, params.metric, self.data(), count, labels.data(), k_search, graph.k,
                       graph.neighbors.data() + first * graph.k,
-                      graph.similarity.data() + first * graph.k);
+                      graph.similarity.data() + first * graph.k, exact);
     if (checkpoint != nullptr) {
       graph_to_unit(graph, self.data(), count, unit);
       checkpoint->save(u, unit);
@@ -216,8 +217,9 @@ void exact_graph(MatrixView data, const KnnParams& params, int k_search, KnnGrap
   std::vector<float> norms;
   std::vector<float> distances;
   search_in_blocks(
-      data, params, k_search, "knn exact", plan_prefix("exact", data, params, k_search), graph,
-      checkpoint,
+      data, params, k_search, "knn exact",
+      plan_prefix("exact", data, params, k_search) + ", ties at the cut completed", graph,
+      checkpoint, /*exact=*/true,
       [&] {
         norms = squared_norms(data, params.metric);
         const int64_t block = std::min<int64_t>(params.query_block_rows, data.rows);
@@ -549,7 +551,7 @@ void hnsw_graph(MatrixView data, const KnnParams& params, int k_search, KnnGraph
                   plan_prefix("hnsw", data, params, k_search), params.hnsw_m,
                   params.hnsw_ef_construction, std::max(params.hnsw_ef_search, k_search));
   search_in_blocks(
-      data, params, k_search, "knn hnsw", plan, graph, checkpoint,
+      data, params, k_search, "knn hnsw", plan, graph, checkpoint, /*exact=*/false,
       [&] {
         if (checkpoint != nullptr && omp_get_max_threads() > 1) {
           const int64_t units = (data.rows + params.query_block_rows - 1) / params.query_block_rows;
@@ -726,7 +728,8 @@ KnnGraph exact_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_ro
       flat_search(data, norms.empty() ? nullptr : norms.data(), queries.data(), count, k_search,
                   metric, distances.data(), labels.data());
       assemble_knn_rows(data, metric, query_rows.data() + first, count, labels.data(), k_search, k,
-                        graph.neighbors.data() + first * k, graph.similarity.data() + first * k);
+                        graph.neighbors.data() + first * k, graph.similarity.data() + first * k,
+                        /*complete_ties=*/true);
     }
   } catch (const faiss::FaissException& e) {
     throw RuntimeFailure(

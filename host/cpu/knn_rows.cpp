@@ -1,6 +1,7 @@
 #include "host/cpu/knn_rows.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <utility>
 #include <vector>
@@ -9,9 +10,58 @@
 
 namespace unfriend {
 
+namespace {
+
+bool canonical_before(const std::pair<float, int64_t>& a, const std::pair<float, int64_t>& b) {
+  if (a.first != b.first) return a.first > b.first;
+  return a.second < b.second;
+}
+
+double squared_norm(const float* row, int64_t dims) {
+  double s = 0;
+  for (int64_t d = 0; d < dims; ++d) s += static_cast<double>(row[d]) * row[d];
+  return s;
+}
+
+// Whether a row the search did not return could score within the search's float rounding of
+// the k-th kept neighbour: the bound is a few ulps per dimension of the magnitudes a similarity
+// is made of (|a||b| for dot products, |a|^2 + |b|^2 for squared distances).
+bool cut_is_ambiguous(MatrixView data, Metric metric, int64_t self,
+                      const std::vector<std::pair<float, int64_t>>& kept, int k) {
+  if (static_cast<int>(kept.size()) <= k) return true;  // the search may have run short
+  double query = squared_norm(data.row(self), data.cols), widest = 0;
+  for (const auto& [sim, other] : kept) widest = std::max(widest, squared_norm(data.row(other), data.cols));
+  const double scale = metric == Metric::l2 ? query + widest : std::sqrt(query * widest);
+  const double slack = 4.0 * static_cast<double>(data.cols + 8) * 0x1p-24 * std::max(scale, 1e-30);
+  return static_cast<double>(kept[static_cast<size_t>(k) - 1].first) - kept.back().first <= slack;
+}
+
+// The canonical k neighbours of `self` against every row.
+void scan_all_rows(MatrixView data, Metric metric, int64_t self, int k,
+                   std::vector<std::pair<float, int64_t>>& kept) {
+  kept.clear();
+  for (int64_t other = 0; other < data.rows; ++other) {
+    if (other == self) continue;
+    const std::pair<float, int64_t> entry{
+        static_cast<float>(pair_similarity(data.row(self), data.row(other), data.cols, metric)),
+        other};
+    if (static_cast<int>(kept.size()) < k) {
+      kept.push_back(entry);
+      std::push_heap(kept.begin(), kept.end(), canonical_before);
+    } else if (canonical_before(entry, kept.front())) {
+      std::pop_heap(kept.begin(), kept.end(), canonical_before);
+      kept.back() = entry;
+      std::push_heap(kept.begin(), kept.end(), canonical_before);
+    }
+  }
+  std::sort(kept.begin(), kept.end(), canonical_before);
+}
+
+}  // namespace
+
 void assemble_knn_rows(MatrixView data, Metric metric, const int64_t* self_rows, int64_t n,
                        const int64_t* candidates, int k_search, int k, int64_t* out_neighbors,
-                       float* out_similarity) {
+                       float* out_similarity, bool complete_ties) {
   const float pad_similarity = -std::numeric_limits<float>::infinity();
 #pragma omp parallel
   {
@@ -32,14 +82,15 @@ void assemble_knn_rows(MatrixView data, Metric metric, const int64_t* self_rows,
             static_cast<float>(pair_similarity(data.row(self), data.row(other), data.cols, metric)),
             other);
       }
-      std::sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) {
-        if (a.first != b.first) return a.first > b.first;
-        return a.second < b.second;
-      });
+      std::sort(kept.begin(), kept.end(), canonical_before);
       // Equal labels carry equal scores, so after the sort any repeat sits next to its twin.
       kept.erase(std::unique(kept.begin(), kept.end(),
                              [](const auto& a, const auto& b) { return a.second == b.second; }),
                  kept.end());
+      if (complete_ties && k > 0 && static_cast<int64_t>(kept.size()) < data.rows - 1 &&
+          cut_is_ambiguous(data, metric, self, kept, k)) {
+        scan_all_rows(data, metric, self, k, kept);
+      }
       int64_t* nb = out_neighbors + q * k;
       float* sim = out_similarity + q * k;
       const int filled = static_cast<int>(std::min<size_t>(kept.size(), static_cast<size_t>(k)));

@@ -4,6 +4,10 @@
 #include <cmath>
 #include <limits>
 
+#include "host/pipeline/alikeness.h"
+#include "host/pipeline/cluster_selection.h"
+#include "host/pipeline/hierarchy.h"
+
 namespace unfriend {
 
 namespace {
@@ -130,6 +134,125 @@ Clusters find_clusters(Backend& backend, const KnnGraph& graph,
   result.clusters = rank_and_label(
       std::move(kept), density.label, result.label,
       [&](const Cluster& c) { return label_of_cluster[static_cast<size_t>(c.id)]; },
+      [](const Cluster& a, const Cluster& b) {
+        if (a.score != b.score) return a.score > b.score;
+        if (a.size != b.size) return a.size > b.size;
+        return a.representative < b.representative;
+      });
+  return result;
+}
+
+Clusters find_hierarchy_clusters(Backend& backend, const KnnGraph& graph,
+                                 const std::vector<float>& distances, MatrixView features,
+                                 const DensityModel& model, const SweepConfig& config) {
+  const int64_t n = graph.rows;
+  Clusters result;
+  result.label.assign(static_cast<size_t>(n), -1);
+  if (n == 0) return result;
+  const int64_t min_size =
+      config.clusters.min_size > 0 ? config.clusters.min_size : model.min_pts + 1;
+
+  const SpanningForest forest = backend.spanning_forest(graph, distances, model.core_distance);
+  // Levels stop rising a million times below the genuine scale: exact duplicates sit there.
+  const double floor_distance = std::max(1e-30, 1e-6 * std::exp(model.genuine_log_mode));
+  const CondensedTree tree = condense_forest(forest, n, min_size, floor_distance);
+
+  AlikenessOptions null_options;
+  null_options.samples = config.clusters.null_samples;
+  null_options.alike_z = config.clusters.alike_z;
+  null_options.min_size = std::max<int64_t>(16, min_size);
+  null_options.seed = config.knn.seed;
+  // Null seeds: accounts at least as loose as the genuine population's mode.
+  std::vector<int64_t> loose;
+  const double genuine_distance_mode = std::exp(model.genuine_log_mode);
+  for (int64_t i = 0; i < n; ++i) {
+    if (model.core_distance[static_cast<size_t>(i)] >= genuine_distance_mode) loose.push_back(i);
+  }
+  if (static_cast<int64_t>(loose.size()) < null_options.samples) loose.clear();
+  const AlikenessModel null_model = fit_alikeness(features, graph, null_options, loose, model.core_distance);
+  CoordinationTest test;
+  test.min_breadth = config.clusters.min_breadth;
+  test.min_size = min_size;
+  const ClusterSelection selection = select_clusters(tree, features, null_model, test);
+  result.tree_clusters = tree.clusters();
+  for (const auto& ev : selection.evidence) result.tree_clusters_passing += ev.passes;
+  result.null_samples = null_model.samples;
+  result.null_sizes = null_model.sizes;
+  result.informative_features = null_model.informative_features;
+  result.candidates = static_cast<int64_t>(selection.clusters.size());
+  result.point_tree_cluster = tree.point_cluster;
+  result.point_distance.resize(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    result.point_distance[static_cast<size_t>(i)] =
+        static_cast<float>(std::exp(-tree.point_level[static_cast<size_t>(i)]));
+  }
+  result.tree_parent = tree.parent;
+  for (int64_t c = 0; c < tree.clusters(); ++c) {
+    const TreeClusterEvidence& ev = selection.evidence[static_cast<size_t>(c)];
+    result.tree_birth_distance.push_back(static_cast<float>(std::exp(-tree.birth_level[c])));
+    result.tree_death_distance.push_back(static_cast<float>(std::exp(-tree.death_level[c])));
+    result.tree_breadth_at_birth.push_back(static_cast<float>(ev.breadth_at_birth));
+    result.tree_size.push_back(tree.size[static_cast<size_t>(c)]);
+    result.tree_passes.push_back(ev.passes);
+    result.tree_selected.push_back(ev.selected);
+  }
+
+  // Surroundings and internal similarity of each selected set, on the backend.
+  GroupStatsOptions options;
+  options.min_size = 1;
+  options.core_distance = model.core_distance;
+  options.surround = true;
+  const GroupTable table = backend.group_statistics(graph, selection.label, options);
+  // Spread of the internal similarities (host: one pass over the members' edges).
+  const size_t selected = selection.clusters.size();
+  std::vector<double> sum(selected, 0.0), sum_squares(selected, 0.0);
+  std::vector<int64_t> edges(selected, 0);
+  const int k = graph.k;
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t l = selection.label[static_cast<size_t>(i)];
+    if (l < 0) continue;
+    for (int j = 0; j < k; ++j) {
+      const size_t e = static_cast<size_t>(i * k + j);
+      const int64_t other = graph.neighbors[e];
+      if (other < 0 || selection.label[static_cast<size_t>(other)] != l) continue;
+      sum[static_cast<size_t>(l)] += graph.similarity[e];
+      sum_squares[static_cast<size_t>(l)] += static_cast<double>(graph.similarity[e]) * graph.similarity[e];
+      ++edges[static_cast<size_t>(l)];
+    }
+  }
+  const double genuine_distance = std::exp(model.genuine_log_mode);
+  std::vector<Cluster> kept;
+  for (const GroupStats& stats : table.kept) {
+    const SelectedCluster& s = selection.clusters[static_cast<size_t>(stats.label)];
+    Cluster c;
+    c.id = stats.label;  // the selection index until ranked
+    c.size = stats.size;
+    c.representative = stats.first_row;
+    c.mean_similarity = stats.inside_edges ? stats.inside_similarity_sum / stats.inside_edges : 0;
+    const size_t l = static_cast<size_t>(stats.label);
+    if (edges[l] > 1) {
+      const double mean = sum[l] / edges[l];
+      c.similarity_spread = std::sqrt(std::max(0.0, sum_squares[l] / edges[l] - mean * mean));
+    }
+    c.internal_distance = stats.internal_median;
+    c.surround_distance = stats.surround_rows == 0 ? genuine_distance : stats.surround_median;
+    c.tightness = c.internal_distance > 0 ? c.surround_distance / c.internal_distance
+                                          : std::numeric_limits<double>::infinity();
+    c.score = model.anomaly(std::max(0.0, c.internal_distance));
+    c.kind = c.internal_distance <= model.duplicate_distance ? "template_farm" : "click_farm";
+    c.breadth = s.breadth;
+    c.stability = s.stability;
+    c.birth_distance = std::exp(-s.birth_level);
+    c.density_distance = std::exp(-s.level);
+    c.alike_features = s.alike_features;
+    // Recorded, not decided on: filtering on it lost more networks than genuine accounts on
+    // the quality worlds (bench/results/quality.md).
+    c.null_tightness = null_model.min_tightness(c.size);
+    c.decided_by = "breadth";
+    kept.push_back(c);
+  }
+  result.clusters = rank_and_label(
+      std::move(kept), selection.label, result.label, [](const Cluster& c) { return c.id; },
       [](const Cluster& a, const Cluster& b) {
         if (a.score != b.score) return a.score > b.score;
         if (a.size != b.size) return a.size > b.size;

@@ -10,6 +10,7 @@
 #include "host/core/backend.h"
 #include "host/core/config.h"
 #include "host/core/knn_graph.h"
+#include "host/core/matrix.h"
 #include "host/pipeline/density.h"
 
 namespace unfriend {
@@ -42,6 +43,15 @@ struct Cluster {
   double tightness = 0;          // surround / internal
   double score = 0;              // robust deviations tighter than the genuine population
   int64_t representative = 0;    // smallest member row
+  // The hierarchy's evidence (method "hierarchy"; zero for "eps").
+  double similarity_spread = 0;  // standard deviation of the kNN similarities inside
+  double breadth = 0;            // share of features in which the members are abnormally alike
+  double stability = 0;          // excess of mass in the density hierarchy
+  double birth_distance = 0;     // distance level at which the cluster separates from the rest
+  double density_distance = 0;   // distance level from which the flagged set stays together
+  std::vector<int32_t> alike_features;  // the features in which it is abnormally alike
+  double null_tightness = 0;     // tightness ordinary neighbourhoods of its size reach (z above)
+  std::string decided_by;        // the properties that decided
 };
 
 struct Clusters {
@@ -50,10 +60,33 @@ struct Clusters {
   int64_t candidates = 0;        // density clusters before the tightness test
   int64_t rejected_loose = 0;    // of those, not tighter than their surroundings
   int64_t rejected_small = 0;    // of those, smaller than min_size
+  // Method "hierarchy": the clusters of the condensed tree and the null model's size.
+  int64_t tree_clusters = 0;
+  int64_t tree_clusters_passing = 0;  // with a remaining set that passes the coordination test
+  int64_t null_samples = 0;
+  std::vector<int64_t> null_sizes;
+  int64_t informative_features = 0;
+  /// The condensed tree itself (method "hierarchy"), recorded as evidence: per row the tree
+  /// cluster it leaves last and the distance at which it leaves; per tree cluster its parent,
+  /// the distances of its birth and death, and whether it passed and was selected.
+  std::vector<int64_t> point_tree_cluster;
+  std::vector<float> point_distance;
+  std::vector<int64_t> tree_parent;
+  std::vector<float> tree_birth_distance, tree_death_distance, tree_breadth_at_birth;
+  std::vector<int64_t> tree_size;
+  std::vector<uint8_t> tree_passes, tree_selected;
 };
 
 Clusters find_clusters(Backend& backend, const KnnGraph& graph,
                        const std::vector<float>& distances, Metric metric,
                        const DensityModel& model, const SweepConfig& config);
+
+/// Clusters at their own density: the HDBSCAN*-style hierarchy over the kNN graph
+/// (Backend::spanning_forest, condense_forest), each of its clusters judged by the
+/// coordination test against a null model of ordinary neighbourhoods drawn from `features`
+/// (the preprocessed rows of the graph), then scored against its surroundings.
+Clusters find_hierarchy_clusters(Backend& backend, const KnnGraph& graph,
+                                 const std::vector<float>& distances, MatrixView features,
+                                 const DensityModel& model, const SweepConfig& config);
 
 }  // namespace unfriend

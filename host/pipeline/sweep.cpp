@@ -264,8 +264,13 @@ SweepSummary run_sweep(const SweepRequest& request) {
                          to_string(knn_report.mode_used), graph.k, recall, recall_rows));
     stop_point();
   }
-  // The features are no longer needed (host or device copy): free them before the graph stages.
-  Matrix().values.swap(loaded.matrix.values);
+  const bool hierarchy = config.clusters.method == "hierarchy";
+  if (hierarchy && !loaded.on_host() && loaded.device) {
+    // The coordination test reads the rows on the host: fetch them from the device once.
+    loaded.matrix = Matrix(loaded.rows, loaded.cols);
+    loaded.device->download(loaded.matrix.values.data());
+  }
+  if (!hierarchy) Matrix().values.swap(loaded.matrix.values);
   loaded.device.reset();
 
   clock.start("groups");
@@ -274,8 +279,11 @@ SweepSummary run_sweep(const SweepRequest& request) {
   DupGroups dups =
       find_duplicate_groups(*backend, graph, distances, config.preprocess.metric, model);
   Clusters clusters =
-      find_clusters(*backend, graph, distances, config.preprocess.metric, model, config);
+      hierarchy ? find_hierarchy_clusters(*backend, graph, distances, loaded.matrix.view(), model,
+                                          config)
+                : find_clusters(*backend, graph, distances, config.preprocess.metric, model, config);
   std::vector<float>().swap(distances);  // not needed for the output: free before it is built
+  Matrix().values.swap(loaded.matrix.values);
   clock.stop();
   stop_point();
 
@@ -334,7 +342,18 @@ SweepSummary run_sweep(const SweepRequest& request) {
     std::vector<int64_t> id, size, core_size, representative;
     std::vector<std::string> kind;
     std::vector<float> mean_similarity, tightness, cscore, internal, surround;
+    std::vector<float> spread, breadth, stability, birth, density, null_tightness;
+    std::vector<int64_t> alike_count;
+    std::vector<std::string> decided_by;
     for (const Cluster& c : clusters.clusters) {
+      spread.push_back(static_cast<float>(c.similarity_spread));
+      null_tightness.push_back(static_cast<float>(c.null_tightness));
+      breadth.push_back(static_cast<float>(c.breadth));
+      stability.push_back(static_cast<float>(c.stability));
+      birth.push_back(static_cast<float>(c.birth_distance));
+      density.push_back(static_cast<float>(c.density_distance));
+      alike_count.push_back(static_cast<int64_t>(c.alike_features.size()));
+      decided_by.push_back(c.decided_by.empty() ? "tightness" : c.decided_by);
       id.push_back(c.id);
       size.push_back(c.size);
       core_size.push_back(c.core_size);
@@ -356,6 +375,14 @@ SweepSummary run_sweep(const SweepRequest& request) {
     writer.write_float32("/clusters/internal_distance", internal);
     writer.write_float32("/clusters/surround_distance", surround);
     writer.write_int64("/clusters/representative_id", representative);
+    writer.write_float32("/clusters/similarity_spread", spread);
+    writer.write_float32("/clusters/breadth", breadth);
+    writer.write_float32("/clusters/null_tightness", null_tightness);
+    writer.write_int64("/clusters/alike_features", alike_count);
+    writer.write_float32("/clusters/stability", stability);
+    writer.write_float32("/clusters/birth_distance", birth);
+    writer.write_float32("/clusters/density_distance", density);
+    writer.write_strings("/clusters/decided_by", decided_by);
   }
   {
     std::vector<int64_t> id, size, representative;
@@ -372,6 +399,27 @@ SweepSummary run_sweep(const SweepRequest& request) {
     writer.write_float32("/dup_groups/mean_similarity", mean_similarity);
     writer.write_float32("/dup_groups/min_similarity", min_similarity);
     writer.write_int64("/dup_groups/representative_id", representative);
+  }
+  if (hierarchy) {
+    // The condensed tree, by input row (-2: not assessed), for review and explanation.
+    std::vector<int64_t> point_cluster(static_cast<size_t>(n), -2);
+    std::vector<float> point_distance(static_cast<size_t>(n), std::numeric_limits<float>::quiet_NaN());
+    for (int64_t r = 0; r < assessed; ++r) {
+      const size_t row = static_cast<size_t>(loaded.input_row[static_cast<size_t>(r)]);
+      point_cluster[row] = clusters.point_tree_cluster[static_cast<size_t>(r)];
+      point_distance[row] = clusters.point_distance[static_cast<size_t>(r)];
+    }
+    writer.write_int64("/hierarchy/account_cluster", point_cluster);
+    writer.write_float32("/hierarchy/account_distance", point_distance);
+    std::vector<int64_t> passes(clusters.tree_passes.begin(), clusters.tree_passes.end());
+    std::vector<int64_t> selected(clusters.tree_selected.begin(), clusters.tree_selected.end());
+    writer.write_int64("/hierarchy/parent", clusters.tree_parent);
+    writer.write_int64("/hierarchy/size", clusters.tree_size);
+    writer.write_float32("/hierarchy/birth_distance", clusters.tree_birth_distance);
+    writer.write_float32("/hierarchy/death_distance", clusters.tree_death_distance);
+    writer.write_float32("/hierarchy/breadth_at_birth", clusters.tree_breadth_at_birth);
+    writer.write_int64("/hierarchy/passes", passes);
+    writer.write_int64("/hierarchy/selected", selected);
   }
   if (config.output.write_graph) {
     // Neighbours as input row indices, one row per input row; rows not assessed stay -1 / NaN.
@@ -424,6 +472,8 @@ SweepSummary run_sweep(const SweepRequest& request) {
                        {"candidate_clusters", clusters.candidates},
                        {"rejected_not_tighter_than_surroundings", clusters.rejected_loose},
                        {"rejected_too_small", clusters.rejected_small},
+                       {"tree_clusters", clusters.tree_clusters},
+                       {"tree_clusters_passing_test", clusters.tree_clusters_passing},
                        {"dup_groups", dups.groups.size()},
                        {"dup_accounts", dup_accounts}};
   nlohmann::json top = nlohmann::json::array();
@@ -434,6 +484,9 @@ SweepSummary run_sweep(const SweepRequest& request) {
                    {"kind", c.kind},
                    {"mean_similarity", c.mean_similarity},
                    {"tightness", c.tightness},
+                   {"breadth", c.breadth},
+                   {"alike_features", c.alike_features.size()},
+                   {"decided_by", c.decided_by.empty() ? "tightness" : c.decided_by},
                    {"score", c.score},
                    {"representative_id", id_of(c.representative)}});
   }

@@ -1,0 +1,77 @@
+// How alike a group of accounts is, feature by feature, against what the data itself says is
+// ordinary: the null model is made of neighbourhoods grown around randomly drawn accounts (most
+// of them genuine), of the same sizes as the groups judged. A genuine community is alike in one
+// respect (a shared interest); a coordinated network is alike in many at once. Breadth is the
+// share of features in which a group is more alike than ordinary neighbourhoods of its size
+// ever are, so no threshold is tied to one data set's units, dimension or density.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "host/core/knn_graph.h"
+#include "host/core/matrix.h"
+
+namespace unfriend {
+
+/// Running per-feature sums of a group of rows.
+struct FeatureMoments {
+  int64_t count = 0;
+  std::vector<double> sum, sum_squares;
+
+  explicit FeatureMoments(int64_t cols = 0)
+      : sum(static_cast<size_t>(cols), 0.0), sum_squares(static_cast<size_t>(cols), 0.0) {}
+  void add(const float* row);
+  void remove(const float* row);
+  void add(const FeatureMoments& other);
+  /// Population variance of feature f (0 for fewer than two rows; never negative).
+  double variance(size_t f) const;
+};
+
+struct AlikenessOptions {
+  int64_t samples = 200;        // neighbourhoods drawn per size
+  int64_t min_size = 16;        // the smallest neighbourhood size (then doubling)
+  int64_t max_size = 4096;      // the largest
+  double alike_z = 3.0;         // robust deviations below the null median that count as alike
+  uint64_t seed = 42;
+};
+
+/// The null model: for each neighbourhood size, per feature, the median and robust deviation of
+/// log(sd in the neighbourhood / sd in the population).
+struct AlikenessModel {
+  int64_t cols = 0;
+  std::vector<double> population_variance;  // per feature
+  std::vector<int64_t> sizes;               // neighbourhood sizes, increasing
+  std::vector<std::vector<double>> median;  // [size][feature]
+  std::vector<std::vector<double>> spread;  // [size][feature]
+  double alike_z = 3.0;
+  int64_t informative_features = 0;  // features that vary in the population
+  int64_t samples = 0;
+  /// Per size: median and robust deviation of log(tightness) of the neighbourhoods, where
+  /// tightness is the median core distance of the accounts just outside over that of the
+  /// members (empty without core distances).
+  std::vector<double> tightness_median, tightness_spread;
+
+  /// The tightness a group of `count` rows must exceed to be far tighter than its
+  /// surroundings, compared with ordinary neighbourhoods (1 without a null).
+  double min_tightness(int64_t count) const;
+
+  /// The log sd ratio of feature f at or below which a group of `count` rows is abnormally
+  /// alike in it.
+  double threshold(int64_t count, size_t f) const;
+  /// Share of informative features in which the group is abnormally alike.
+  double breadth(const FeatureMoments& group, std::vector<int32_t>* alike_features = nullptr) const;
+};
+
+/// Builds the null from `features` (the rows the kNN graph was built on). Neighbourhoods grow
+/// best-first over the graph by true distance to their seed row (an approximation of the
+/// seed's nearest rows). Deterministic for a seed at any thread count.
+/// Seeds are drawn among `seed_rows` (empty: all rows): the sweep passes the accounts at least
+/// as loose as the genuine population, so that a majority of tight networks cannot make
+/// themselves the norm.
+AlikenessModel fit_alikeness(MatrixView features, const KnnGraph& graph,
+                             const AlikenessOptions& options,
+                             const std::vector<int64_t>& seed_rows = {},
+                             const std::vector<float>& core_distance = {});
+
+}  // namespace unfriend
