@@ -5,11 +5,11 @@
 #include "cuda/gpu_clusters.h"
 #include "cuda/gpu_components.h"
 #include "cuda/gpu_features.h"
+#include "cuda/gpu_forest.h"
 #include "cuda/gpu_knn.h"
 #include "cuda/gpu_resources.h"
 #include "host/core/error.h"
 #include "host/core/progress.h"
-#include "host/cpu/spanning_forest.h"
 
 namespace unfriend {
 
@@ -86,7 +86,7 @@ class CudaBackend final : public Backend {
 
   SpanningForest spanning_forest(const KnnGraph& graph, const std::vector<float>& distances,
                                  const std::vector<float>& core_distance) override {
-    return cpu_spanning_forest(graph, distances, core_distance);  // TODO(gpu): Boruvka kernel
+    return gpu::gpu_spanning_forest(resources_, graph, distances, core_distance, tuning_);
   }
 
  private:

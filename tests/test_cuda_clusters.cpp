@@ -1,4 +1,5 @@
-// The CUDA backend's kNN-DBSCAN labelling and group statistics with the graph forced through
+// The CUDA backend's kNN-DBSCAN labelling, group statistics and spanning forest with the graph
+// forced through
 // many small tiles and a small budget, against the CPU reference; and the tile arithmetic,
 // which runs without a GPU. (The one-tile cases run on every backend in test_backends.)
 #include <gtest/gtest.h>
@@ -14,6 +15,7 @@
 #include "host/core/error.h"
 #include "host/core/progress.h"
 #include "host/cpu/density_groups.h"
+#include "host/cpu/spanning_forest.h"
 
 namespace unfriend {
 namespace {
@@ -71,6 +73,12 @@ TEST(CudaClusters, ManyTilesGiveTheCpuReference) {
   CudaTuning tuning;
   tuning.edge_tile_rows = 301;
   std::unique_ptr<Backend> backend = make_cuda_backend(BackendOptions(), tuning);
+  // The spanning forest: Boruvka rounds over many tiles give the CPU's edges exactly.
+  const SpanningForest forest_want = cpu_spanning_forest(graph, distances, core_distance);
+  const SpanningForest forest_got = backend->spanning_forest(graph, distances, core_distance);
+  EXPECT_EQ(forest_got.from, forest_want.from);
+  EXPECT_EQ(forest_got.to, forest_want.to);
+  EXPECT_EQ(forest_got.weight, forest_want.weight);
   for (double eps : {0.2, 0.45, 0.7}) {
     const DensityLabels want = cpu_density_labels(graph, distances, core_distance, eps);
     const DensityLabels got = backend->density_labels(graph, distances, core_distance, eps);

@@ -76,9 +76,11 @@ def main():
             rate = lambda k: kinds[k]["flag_rate"]
             results.append(dict(world=name, role=role, method=method, rows=ev["matched"],
                                 f1=acc["f1"], precision=acc["precision"], recall=acc["recall"],
+                                flagged=acc["flagged"],
                                 genuine=rate("genuine"), dense=rate("dense_genuine"), seconds=seconds))
-            print(f"{name:22} {method:9} F1 {acc['f1']:.3f} P {acc['precision']:.3f} R {acc['recall']:.3f}",
-                  file=sys.stderr)
+            show = lambda v: "n/a" if v is None else f"{v:.3f}"
+            print(f"{name:22} {method:9} F1 {show(acc['f1'])} P {show(acc['precision'])} "
+                  f"R {show(acc['recall'])} flagged {acc['flagged']}", file=sys.stderr)
     with open(os.path.splitext(a.out)[0] + ".json", "w") as f:
         json.dump(results, f, indent=1)
     fmt = lambda v: "n/a" if v is None else f"{v:.3f}"
@@ -87,10 +89,10 @@ def main():
              f"`python bench/quality/run.py --rows {a.rows}` (one run, 2 cores; each sweep with the default "
              "configuration and `clusters.method` set as shown, no per-data-set settings). Flagged = member of "
              "a cluster or a near-duplicate group; genuine / dense-genuine = share of those accounts flagged.", "",
-             "| world | role | method | accounts | F1 | precision | recall | genuine flagged | dense-genuine flagged | sweep s |",
-             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "| world | role | method | accounts | flagged | F1 | precision | recall | genuine flagged | dense-genuine flagged | sweep s |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
-        lines.append(f"| {r['world']} | {r['role']} | {r['method']} | {r['rows']:,} | {fmt(r['f1'])} | "
+        lines.append(f"| {r['world']} | {r['role']} | {r['method']} | {r['rows']:,} | {r['flagged']:,} | {fmt(r['f1'])} | "
                      f"{fmt(r['precision'])} | {fmt(r['recall'])} | {pct(r['genuine'])} | {pct(r['dense'])} | "
                      f"{r['seconds']:.1f} |")
     with open(a.out, "w") as f:

@@ -112,6 +112,9 @@ std::map<std::string, Setter> make_setters(SweepConfig& c) {
   in("clusters.alike_z", [&](auto& n, auto& w) { c.clusters.alike_z = as_double(n, w); });
   in("clusters.null_samples",
      [&](auto& n, auto& w) { c.clusters.null_samples = as_int32(n, w); });
+  in("clusters.null_growth", [&](auto& n, auto& w) { c.clusters.null_growth = as_string(n, w); });
+  in("clusters.max_spread_ratio",
+     [&](auto& n, auto& w) { c.clusters.max_spread_ratio = as_double(n, w); });
   in("clusters.min_pts", [&](auto& n, auto& w) { c.clusters.min_pts = as_int32(n, w); });
   in("clusters.eps_similarity",
      [&](auto& n, auto& w) { c.clusters.eps_similarity = as_auto(n, w); });
@@ -237,6 +240,10 @@ void validate_config(const SweepConfig& c, const std::string& source) {
         "must be in (0, 100)");
   check(c.clusters.null_samples >= 10 && c.clusters.null_samples <= 100000,
         "clusters.null_samples", "must be in [10, 100000]");
+  check(c.clusters.null_growth == "density" || c.clusters.null_growth == "distance",
+        "clusters.null_growth", "must be \"density\" or \"distance\"");
+  check(c.clusters.max_spread_ratio > 0 && c.clusters.max_spread_ratio <= 1,
+        "clusters.max_spread_ratio", "must be in (0, 1]");
   check(c.clusters.min_pts >= 2, "clusters.min_pts", "must be >= 2");
   check(c.clusters.min_pts <= c.knn.k, "clusters.min_pts", "must be <= knn.k");
   check(c.clusters.eps_similarity.automatic || std::isfinite(c.clusters.eps_similarity.value),
@@ -285,6 +292,8 @@ nlohmann::json config_to_json(const SweepConfig& c) {
                    {"min_breadth", c.clusters.min_breadth},
                    {"alike_z", c.clusters.alike_z},
                    {"null_samples", c.clusters.null_samples},
+                   {"null_growth", c.clusters.null_growth},
+                   {"max_spread_ratio", c.clusters.max_spread_ratio},
                    {"min_pts", c.clusters.min_pts},
                    {"eps_similarity", auto_value(c.clusters.eps_similarity)},
                    {"min_log_gap", c.clusters.min_log_gap},

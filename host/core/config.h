@@ -48,9 +48,11 @@ struct SweepConfig {
     // "hierarchy": HDBSCAN*-style density hierarchy, each cluster at its own density, judged by
     // the coordination test; "eps": kNN-DBSCAN at one global eps (the earlier method).
     std::string method = "eps";
-    double min_breadth = 0.5;  // hierarchy: share of features in which a network is abnormally alike
+    double min_breadth = 0.8;  // hierarchy: share of features in which a network is abnormally alike
     double alike_z = 3.0;      // hierarchy: robust deviations below ordinary neighbourhoods = alike
     int null_samples = 200;    // hierarchy: neighbourhoods drawn per size for the null model
+    std::string null_growth = "density";  // hierarchy: null neighbourhoods as level sets, or "distance"
+    double max_spread_ratio = 0.5;  // hierarchy: alike never looser than this share of the population's sd
     int min_pts = 8;  // neighbours an account needs within eps to be a core account
     AutoValue eps_similarity;  // auto: derived from the distribution of min_pts-th neighbour distances
     double min_log_gap = 0.4;  // auto eps: a farm must be exp(gap) x tighter than the genuine mode

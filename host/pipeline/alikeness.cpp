@@ -69,17 +69,29 @@ double squared_distance(const float* a, const float* b, int64_t cols) {
 
 }  // namespace
 
-double AlikenessModel::threshold(int64_t count, size_t f) const {
-  // The largest null size not above the group's: a larger group that is as alike is rarer still.
+// The largest null size not above the group's: a larger group that is as alike is rarer still.
+static size_t size_bucket(const std::vector<int64_t>& sizes, int64_t count) {
   size_t b = 0;
   while (b + 1 < sizes.size() && sizes[b + 1] <= count) ++b;
-  return median[b][f] - alike_z * spread[b][f];
+  return b;
+}
+
+// The q-quantile (lower) of `values`; reorders them.
+static double quantile_in_place(std::vector<double>& values, double q) {
+  const size_t at = static_cast<size_t>(std::floor(q * static_cast<double>(values.size() - 1)));
+  std::nth_element(values.begin(), values.begin() + at, values.end());
+  return values[at];
+}
+
+double AlikenessModel::threshold(int64_t count) const {
+  if (sizes.empty()) return -std::numeric_limits<double>::infinity();
+  const size_t b = size_bucket(sizes, count);
+  return std::min(std::log(max_spread_ratio), statistic_median[b] - alike_z * statistic_spread[b]);
 }
 
 double AlikenessModel::min_tightness(int64_t count) const {
   if (tightness_median.empty()) return 1;
-  size_t b = 0;
-  while (b + 1 < sizes.size() && sizes[b + 1] <= count) ++b;
+  const size_t b = size_bucket(sizes, count);
   return std::exp(tightness_median[b] + alike_z * tightness_spread[b]);
 }
 
@@ -88,9 +100,10 @@ double AlikenessModel::breadth(const FeatureMoments& group,
   if (informative_features == 0 || sizes.empty()) return 0;
   int64_t alike = 0;
   if (alike_features) alike_features->clear();
+  const double level = threshold(group.count);
   for (size_t f = 0; f < static_cast<size_t>(cols); ++f) {
     if (!(population_variance[f] > 0)) continue;
-    if (log_sd_ratio(group, f, population_variance[f]) <= threshold(group.count, f)) {
+    if (log_sd_ratio(group, f, population_variance[f]) <= level) {
       ++alike;
       if (alike_features) alike_features->push_back(static_cast<int32_t>(f));
     }
@@ -106,6 +119,8 @@ AlikenessModel fit_alikeness(MatrixView features, const KnnGraph& graph,
   const int64_t n = features.rows, cols = features.cols;
   model.cols = cols;
   model.alike_z = options.alike_z;
+  model.share = options.share;
+  model.max_spread_ratio = options.max_spread_ratio;
   FeatureMoments all(cols);
   for (int64_t i = 0; i < n; ++i) all.add(features.row(i));
   model.population_variance.resize(static_cast<size_t>(cols));
@@ -118,26 +133,53 @@ AlikenessModel fit_alikeness(MatrixView features, const KnnGraph& graph,
     model.sizes.push_back(s);
   }
   if (model.sizes.empty() || model.informative_features == 0) return model;
-  const int64_t samples = std::min(options.samples, n);
-  model.samples = samples;
-  std::vector<int64_t> seeds(static_cast<size_t>(samples));
+  const bool with_tightness = core_distance.size() == static_cast<size_t>(n);
+  const bool by_density = with_tightness && options.grow_by_density;
+  const int k = graph.k;
+  // The density peak an account leads up to: repeatedly its densest neighbour, while denser.
+  auto peak_of = [&](int64_t row) {
+    for (int step = 0; step < 100000; ++step) {
+      int64_t next = row;
+      const int64_t* nb = graph.neighbors_of(row);
+      for (int j = 0; j < k; ++j) {
+        const int64_t o = nb[j];
+        if (o < 0) continue;
+        const float co = core_distance[static_cast<size_t>(o)], cn = core_distance[static_cast<size_t>(next)];
+        if (co < cn || (co == cn && o < next)) next = o;
+      }
+      if (next == row) break;
+      row = next;
+    }
+    return row;
+  };
+  // Seeds drawn from the pool; grown by density, each distinct peak once (many accounts lead
+  // to the same peak, and a null of copies would have no spread).
+  std::vector<int64_t> seeds;
   {
     std::mt19937_64 rng(options.seed);
     const int64_t pool = seed_rows.empty() ? n : static_cast<int64_t>(seed_rows.size());
     std::uniform_int_distribution<int64_t> pick(0, pool - 1);
-    for (auto& s : seeds) {
+    std::vector<uint8_t> taken(by_density ? static_cast<size_t>(n) : 0, 0);
+    const int64_t wanted = std::min(options.samples, n);
+    for (int64_t draw = 0; draw < 20 * wanted && static_cast<int64_t>(seeds.size()) < wanted; ++draw) {
       const int64_t p = pick(rng);
-      s = seed_rows.empty() ? p : seed_rows[static_cast<size_t>(p)];
+      int64_t seed = seed_rows.empty() ? p : seed_rows[static_cast<size_t>(p)];
+      if (by_density) {
+        seed = peak_of(seed);
+        if (taken[static_cast<size_t>(seed)]) continue;
+        taken[static_cast<size_t>(seed)] = 1;
+      }
+      seeds.push_back(seed);
     }
   }
+  const int64_t samples = static_cast<int64_t>(seeds.size());
+  model.samples = samples;
   const size_t nsizes = model.sizes.size();
   // ratio[(sample * nsizes + size) * cols + f]; NaN when the neighbourhood could not grow.
   std::vector<double> ratio(static_cast<size_t>(samples) * nsizes * static_cast<size_t>(cols),
                             std::numeric_limits<double>::quiet_NaN());
-  const bool with_tightness = core_distance.size() == static_cast<size_t>(n);
   std::vector<double> log_tightness(static_cast<size_t>(samples) * nsizes,
                                     std::numeric_limits<double>::quiet_NaN());
-  const int k = graph.k;
 #pragma omp parallel
   {
     std::vector<uint8_t> visited(static_cast<size_t>(n), 0);  // 1 frontier, 2 member
@@ -145,6 +187,9 @@ AlikenessModel fit_alikeness(MatrixView features, const KnnGraph& graph,
     std::vector<double> inside, outside;
 #pragma omp for schedule(dynamic, 1)
     for (int64_t s = 0; s < samples; ++s) {
+      // Grown the way the hierarchy's candidates are, from a density peak with the densest
+      // connected accounts first (a level set), so that candidates are compared with sets
+      // picked for density as they were.
       const int64_t seed = seeds[static_cast<size_t>(s)];
       const float* centre = features.row(seed);
       using Entry = std::pair<double, int64_t>;  // (squared distance to the seed, row)
@@ -189,7 +234,9 @@ AlikenessModel fit_alikeness(MatrixView features, const KnnGraph& graph,
           if (other < 0 || visited[static_cast<size_t>(other)]) continue;
           visited[static_cast<size_t>(other)] = 1;
           touched.push_back(other);
-          frontier.push({squared_distance(centre, features.row(other), cols), other});
+          frontier.push({by_density ? static_cast<double>(core_distance[static_cast<size_t>(other)])
+                                    : squared_distance(centre, features.row(other), cols),
+                         other});
         }
       }
       for (int64_t t : touched) visited[static_cast<size_t>(t)] = 0;
@@ -214,26 +261,33 @@ AlikenessModel fit_alikeness(MatrixView features, const KnnGraph& graph,
       model.tightness_spread.push_back(spread);
     }
   }
-  model.median.assign(nsizes, std::vector<double>(static_cast<size_t>(cols), 0.0));
-  model.spread.assign(nsizes, std::vector<double>(static_cast<size_t>(cols), 0.0));
-  std::vector<double> values, deviations;
+  // Per neighbourhood: its coordination statistic; per size: median and robust deviation.
+  std::vector<double> values, statistic;
   for (size_t b = 0; b < nsizes; ++b) {
-    for (size_t f = 0; f < static_cast<size_t>(cols); ++f) {
+    statistic.clear();
+    for (int64_t s = 0; s < samples; ++s) {
       values.clear();
-      for (int64_t s = 0; s < samples; ++s) {
-        const double r = ratio[((static_cast<size_t>(s) * nsizes) + b) * cols + f];
-        if (!std::isnan(r)) values.push_back(std::max(r, -50.0));  // -inf: no variation
+      const double* r = &ratio[((static_cast<size_t>(s) * nsizes) + b) * cols];
+      bool grown = true;
+      for (size_t f = 0; f < static_cast<size_t>(cols); ++f) {
+        if (!(model.population_variance[f] > 0)) continue;
+        if (std::isnan(r[f])) {
+          grown = false;
+          break;
+        }
+        values.push_back(std::max(r[f], -50.0));  // -inf: no variation
       }
-      if (values.empty()) {
-        model.median[b][f] = -std::numeric_limits<double>::infinity();
-        continue;
-      }
-      const double m = median_in_place(values);
-      deviations.clear();
-      for (double v : values) deviations.push_back(std::abs(v - m));
-      model.median[b][f] = m;
-      model.spread[b][f] = 1.4826 * median_in_place(deviations);
+      if (grown && !values.empty()) statistic.push_back(quantile_in_place(values, model.share));
     }
+    double m = -std::numeric_limits<double>::infinity(), spread = 0;
+    if (!statistic.empty()) {
+      m = median_in_place(statistic);
+      values.clear();
+      for (double v : statistic) values.push_back(std::abs(v - m));
+      spread = 1.4826 * median_in_place(values);
+    }
+    model.statistic_median.push_back(m);
+    model.statistic_spread.push_back(spread);
   }
   return model;
 }

@@ -32,19 +32,30 @@ struct AlikenessOptions {
   int64_t samples = 200;        // neighbourhoods drawn per size
   int64_t min_size = 16;        // the smallest neighbourhood size (then doubling)
   int64_t max_size = 4096;      // the largest
-  double alike_z = 3.0;         // robust deviations below the null median that count as alike
+  double share = 0.8;           // "many respects": the share of features that must be alike
+  double alike_z = 3.0;         // robust deviations beyond ordinary neighbourhoods
+  /// With core distances: grow each neighbourhood from the density peak above its seed, densest
+  /// accounts first (a level set, as the hierarchy's candidates are); else by distance to it.
+  bool grow_by_density = true;
+  double max_spread_ratio = 0.5;  // alike is never looser than this share of the population's sd
   uint64_t seed = 42;
 };
 
-/// The null model: for each neighbourhood size, per feature, the median and robust deviation of
-/// log(sd in the neighbourhood / sd in the population).
+/// The null model. A group's coordination statistic is the `share`-quantile over the
+/// informative features of log(sd in the group / sd in the population): the level of alikeness
+/// that `share` of its features reach. Ordinary neighbourhoods of each size give its median and
+/// robust deviation; a group is abnormally alike in a feature when its log sd ratio there is at
+/// or below median - alike_z x deviation for its size.
 struct AlikenessModel {
   int64_t cols = 0;
   std::vector<double> population_variance;  // per feature
   std::vector<int64_t> sizes;               // neighbourhood sizes, increasing
-  std::vector<std::vector<double>> median;  // [size][feature]
-  std::vector<std::vector<double>> spread;  // [size][feature]
+  std::vector<double> statistic_median;     // per size
+  std::vector<double> statistic_spread;     // per size
+  double share = 0.8;
   double alike_z = 3.0;
+  /// And never looser than this share of the population's spread.
+  double max_spread_ratio = 0.5;
   int64_t informative_features = 0;  // features that vary in the population
   int64_t samples = 0;
   /// Per size: median and robust deviation of log(tightness) of the neighbourhoods, where
@@ -52,15 +63,15 @@ struct AlikenessModel {
   /// members (empty without core distances).
   std::vector<double> tightness_median, tightness_spread;
 
+  /// The log sd ratio at or below which a group of `count` rows is abnormally alike in a
+  /// feature (-inf without a null: nothing is).
+  double threshold(int64_t count) const;
+  /// Share of informative features in which the group is abnormally alike; the group is a
+  /// coordinated network when it is at least `share`.
+  double breadth(const FeatureMoments& group, std::vector<int32_t>* alike_features = nullptr) const;
   /// The tightness a group of `count` rows must exceed to be far tighter than its
   /// surroundings, compared with ordinary neighbourhoods (1 without a null).
   double min_tightness(int64_t count) const;
-
-  /// The log sd ratio of feature f at or below which a group of `count` rows is abnormally
-  /// alike in it.
-  double threshold(int64_t count, size_t f) const;
-  /// Share of informative features in which the group is abnormally alike.
-  double breadth(const FeatureMoments& group, std::vector<int32_t>* alike_features = nullptr) const;
 };
 
 /// Builds the null from `features` (the rows the kNN graph was built on). Neighbourhoods grow

@@ -160,6 +160,9 @@ Clusters find_hierarchy_clusters(Backend& backend, const KnnGraph& graph,
   AlikenessOptions null_options;
   null_options.samples = config.clusters.null_samples;
   null_options.alike_z = config.clusters.alike_z;
+  null_options.share = config.clusters.min_breadth;
+  null_options.grow_by_density = config.clusters.null_growth == "density";
+  null_options.max_spread_ratio = config.clusters.max_spread_ratio;
   null_options.min_size = std::max<int64_t>(16, min_size);
   null_options.seed = config.knn.seed;
   // Null seeds: accounts at least as loose as the genuine population's mode.
@@ -179,6 +182,9 @@ Clusters find_hierarchy_clusters(Backend& backend, const KnnGraph& graph,
   result.null_samples = null_model.samples;
   result.null_sizes = null_model.sizes;
   result.informative_features = null_model.informative_features;
+  result.alike_z = null_model.alike_z;
+  result.null_median = null_model.statistic_median;
+  result.null_spread = null_model.statistic_spread;
   result.candidates = static_cast<int64_t>(selection.clusters.size());
   result.point_tree_cluster = tree.point_cluster;
   result.point_distance.resize(static_cast<size_t>(n));
@@ -245,10 +251,13 @@ Clusters find_hierarchy_clusters(Backend& backend, const KnnGraph& graph,
     c.birth_distance = std::exp(-s.birth_level);
     c.density_distance = std::exp(-s.level);
     c.alike_features = s.alike_features;
-    // Recorded, not decided on: filtering on it lost more networks than genuine accounts on
-    // the quality worlds (bench/results/quality.md).
+    // Far tighter than its surroundings, compared with ordinary neighbourhoods of its size.
     c.null_tightness = null_model.min_tightness(c.size);
-    c.decided_by = "breadth";
+    if (!(c.tightness > c.null_tightness)) {
+      ++result.rejected_loose;
+      continue;
+    }
+    c.decided_by = "breadth+tightness";
     kept.push_back(c);
   }
   result.clusters = rank_and_label(

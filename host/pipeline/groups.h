@@ -75,6 +75,10 @@ struct Clusters {
   std::vector<float> tree_birth_distance, tree_death_distance, tree_breadth_at_birth;
   std::vector<int64_t> tree_size;
   std::vector<uint8_t> tree_passes, tree_selected;
+  /// The null model of alikeness: per size, the median and robust deviation of the
+  /// coordination statistic of ordinary neighbourhoods (see alikeness.h).
+  std::vector<double> null_median, null_spread;
+  double alike_z = 0;
 };
 
 Clusters find_clusters(Backend& backend, const KnnGraph& graph,

@@ -420,6 +420,13 @@ SweepSummary run_sweep(const SweepRequest& request) {
     writer.write_float32("/hierarchy/breadth_at_birth", clusters.tree_breadth_at_birth);
     writer.write_int64("/hierarchy/passes", passes);
     writer.write_int64("/hierarchy/selected", selected);
+
+    writer.write_int64("/null/sizes", clusters.null_sizes);
+
+    writer.write_float32("/null/statistic_median",
+                         std::vector<float>(clusters.null_median.begin(), clusters.null_median.end()));
+    writer.write_float32("/null/statistic_spread",
+                         std::vector<float>(clusters.null_spread.begin(), clusters.null_spread.end()));
   }
   if (config.output.write_graph) {
     // Neighbours as input row indices, one row per input row; rows not assessed stay -1 / NaN.
