@@ -1,7 +1,6 @@
 // The CUDA backend's kNN-DBSCAN labelling, group statistics and spanning forest with the graph
-// forced through
-// many small tiles and a small budget, against the CPU reference; and the tile arithmetic,
-// which runs without a GPU. (The one-tile cases run on every backend in test_backends.)
+// forced through many small tiles and a small budget, against the CPU reference; and the tile
+// arithmetic, which runs without a GPU. (The one-tile cases run on every backend in test_backends.)
 #include <gtest/gtest.h>
 
 #include <cmath>
