@@ -1,7 +1,12 @@
 #include "cuda/cuda_backend.h"
 
+#include <cuda_runtime_api.h>
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <vector>
+
+#include "cuda/cuda_error.h"
 #include "cuda/gpu_clusters.h"
 #include "cuda/gpu_components.h"
 #include "cuda/gpu_features.h"
@@ -10,15 +15,42 @@
 #include "cuda/gpu_resources.h"
 #include "host/core/error.h"
 #include "host/core/progress.h"
+#include "host/cpu/faiss_knn.h"
+#include "kernels/select_k.h"
 
 namespace unfriend {
 
 namespace {
 
+// More neighbours than the GPU's longest selection queue holds: the CPU's exact search, which
+// has no such limit, with the rows brought to the host when they live on the device.
+KnnGraph cpu_fallback_knn(const gpu::KnnRows& rows, const KnnParams& params, KnnReport* report,
+                          KnnCheckpoint* checkpoint) {
+  log_info(fmt::format("knn: k={} is above the CUDA backend's {} neighbours; searching exactly on "
+                       "the CPU",
+                       params.k, kernels::kMaxSelectQueue));
+  std::vector<float> host_rows;
+  const float* data = rows.host;
+  if (data == nullptr) {
+    host_rows.resize(static_cast<size_t>(rows.rows * rows.cols));
+    if (!host_rows.empty()) {
+      UNFRIEND_CUDA_TRY(cudaMemcpy(host_rows.data(), rows.device, host_rows.size() * sizeof(float),
+                                   cudaMemcpyDeviceToHost));
+    }
+    data = host_rows.data();
+  }
+  KnnParams exact = params;
+  exact.mode = KnnMode::exact;
+  return faiss_knn_graph(MatrixView{data, rows.rows, rows.cols}, exact, report, checkpoint);
+}
+
 // The exact GPU search of rows held on the host or on the device.
 KnnGraph exact_gpu_knn(gpu::GpuResources& resources, const CudaTuning& tuning,
                        const gpu::KnnRows& rows, const KnnParams& params, KnnReport* report,
                        KnnCheckpoint* checkpoint) {
+  if (std::min<int64_t>(params.k, rows.rows - 1) > kernels::kMaxSelectQueue) {
+    return cpu_fallback_knn(rows, params, report, checkpoint);
+  }
   if (params.mode == KnnMode::ivf || params.mode == KnnMode::hnsw) {
     log_info(fmt::format("knn: the CUDA backend searches exactly; mode '{}' is not used",
                          to_string(params.mode)));

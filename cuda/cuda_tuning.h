@@ -26,9 +26,9 @@ struct CudaTuning {
   /// Stream the database through the device even when it would fit.
   bool force_streaming = false;
   RescoreLocation rescore = RescoreLocation::automatic;
-  /// Candidates selected per row beyond k before the exact re-scoring; the queue length is
-  /// rounded up to a power of two >= 32 anyway and every slot of it is used, so this matters
-  /// only when it crosses to the next length.
+  /// Candidates selected per row beyond k before the exact re-scoring (at least k are: the
+  /// queue holds 2k where k <= 128); the queue length is rounded up to a power of two >= 32
+  /// and every slot of it is used, so this matters only when it crosses to the next length.
   int extra_candidates = 0;
   /// Record per-stage GPU times with CUDA events (GpuKnnStats); costs a little host time.
   bool collect_stage_times = false;

@@ -137,9 +137,13 @@ KnnPlan plan_knn(const KnnPlanInput& input, const CudaTuning& tuning) {
   base.cols = input.cols;
   base.padded_cols = round_up(input.cols, 8);
   base.k = input.k;
-  const int wanted = static_cast<int>(
-      std::min<int64_t>(kernels::kMaxSelectQueue,
-                        static_cast<int64_t>(input.k) + std::max(0, tuning.extra_candidates)));
+  // At least 2k candidates where k allows: the exact re-scoring can then repair near-ties at
+  // the cut that fp16/bf16 scores put in the wrong order, so the graph is the CPU's.
+  const int64_t candidates =
+      std::max<int64_t>(2 * static_cast<int64_t>(input.k),
+                        static_cast<int64_t>(input.k) + std::max(0, tuning.extra_candidates));
+  const int wanted =
+      static_cast<int>(std::min<int64_t>(kernels::kMaxSelectQueue, candidates));
   base.queue_length = kernels::select_queue_length(wanted);
   base.l2 = input.metric == Metric::l2;
 

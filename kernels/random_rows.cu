@@ -3,6 +3,7 @@
 #include <thrust/tabulate.h>
 
 #include "kernels/random_rows.h"
+#include "kernels/thrust_status.cuh"
 
 namespace unfriend::kernels {
 
@@ -31,9 +32,10 @@ struct NormalFromCounter {
 cudaError_t random_normal(float* values, int64_t count, uint64_t seed, cudaStream_t stream) {
   if (count < 0 || (count > 0 && values == nullptr)) return cudaErrorInvalidValue;
   if (count == 0) return cudaSuccess;
-  thrust::tabulate(thrust::cuda::par_nosync.on(stream), values, values + count,
-                   NormalFromCounter{seed});
-  return cudaGetLastError();
+  return thrust_status([&] {
+    thrust::tabulate(thrust::cuda::par_nosync.on(stream), values, values + count,
+                     NormalFromCounter{seed});
+  });
 }
 
 }  // namespace unfriend::kernels

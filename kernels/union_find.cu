@@ -4,6 +4,7 @@
 #include <thrust/sequence.h>
 
 #include "kernels/kernel_common.cuh"
+#include "kernels/thrust_status.cuh"
 #include "kernels/union_find.h"
 
 namespace unfriend::kernels {
@@ -98,8 +99,9 @@ cudaError_t union_find_init(int32_t* parent, int64_t rows, cudaStream_t stream) 
   if (rows < 0 || (rows > 0 && parent == nullptr)) return cudaErrorInvalidValue;
   if (rows == 0) return cudaSuccess;
   // par_nosync: no host synchronisation after the launch; ordering comes from the stream.
-  thrust::sequence(thrust::cuda::par_nosync.on(stream), parent, parent + rows, int32_t{0});
-  return cudaGetLastError();
+  return thrust_status([&] {
+    thrust::sequence(thrust::cuda::par_nosync.on(stream), parent, parent + rows, int32_t{0});
+  });
 }
 
 cudaError_t union_find_hook(const int32_t* edges, int64_t edge_count, int32_t* parent,

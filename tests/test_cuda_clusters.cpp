@@ -15,6 +15,7 @@
 #include "host/core/progress.h"
 #include "host/cpu/density_groups.h"
 #include "host/cpu/spanning_forest.h"
+#include "tests/test_support.h"
 
 namespace unfriend {
 namespace {
@@ -44,7 +45,7 @@ TEST(GraphTilePlan, WholeGraphWhenItFitsElseHalvedUntilItDoes) {
 
 TEST(CudaClusters, ManyTilesGiveTheCpuReference) {
   std::string reason;
-  if (!cuda_device_usable(0, &reason)) GTEST_SKIP() << "no usable GPU: " << reason;
+  if (!cuda_device_usable(0, &reason)) UNFRIEND_SKIP_GPU_CASE("no usable GPU: " + reason);
   set_quiet(true);
   // A random graph with padding, sorted rows and labels from the density labelling.
   std::mt19937_64 rng(11);

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include "host/core/backend.h"
 #include "host/core/error.h"
 #include "host/core/mutual_reachability.h"
@@ -21,6 +23,8 @@
 #include "host/pipeline/cluster_selection.h"
 #include "host/pipeline/density.h"
 #include "host/pipeline/hierarchy.h"
+
+#include "tests/test_support.h"
 
 namespace unfriend {
 namespace {
@@ -110,7 +114,7 @@ class ForestTest : public ::testing::TestWithParam<std::string> {
     try {
       backend_ = make_backend(backend_kind_from_string(GetParam()), BackendOptions{});
     } catch (const InputError& e) {
-      GTEST_SKIP() << "backend " << GetParam() << " unavailable: " << e.what();
+      UNFRIEND_SKIP_GPU_CASE("backend " + GetParam() + " unavailable: " + e.what());
     }
   }
   std::unique_ptr<Backend> backend_;
@@ -145,6 +149,27 @@ TEST_P(ForestTest, RejectsMalformedInput) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, ForestTest, ::testing::Values("cpu", "cuda"),
                          [](const auto& info) { return info.param; });
+
+// bench/gpu-check.sh sets UNFRIEND_REQUIRE_GPU=1: a GPU case that cannot run must then fail,
+// not skip. Checked on a machine without a GPU by running this binary's own CUDA case.
+TEST(RequireGpu, ACudaCaseThatCannotRunFailsInsteadOfSkipping) {
+  try {
+    make_backend(BackendKind::cuda, BackendOptions{});
+    GTEST_SKIP() << "a usable GPU is present: the CUDA case runs";
+  } catch (const InputError&) {
+  }
+  const test::CommandResult r = test::run_command(
+      "UNFRIEND_REQUIRE_GPU=1 /proc/" + std::to_string(::getpid()) +
+      "/exe --gtest_filter=Backends/ForestTest.RejectsMalformedInput/cuda");
+  EXPECT_NE(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("UNFRIEND_REQUIRE_GPU=1 but the GPU case cannot run"), std::string::npos)
+      << r.out;
+  const test::CommandResult plain =
+      test::run_command("env -u UNFRIEND_REQUIRE_GPU /proc/" + std::to_string(::getpid()) +
+                        "/exe --gtest_filter=Backends/ForestTest.RejectsMalformedInput/cuda");
+  EXPECT_EQ(plain.exit_code, 0) << plain.out;
+  EXPECT_NE(plain.out.find("SKIPPED"), std::string::npos) << plain.out;
+}
 
 // Two groups of three rows (0-2 at distance 1, 3-5 at distance 1) joined at distance 4, and a
 // straggler (6) at distance 8; a separate pair (7, 8). min_cluster_size 3.

@@ -76,4 +76,9 @@ std::vector<float> random_normal(int64_t rows, int64_t cols, uint64_t seed) {
   return values;
 }
 
+bool gpu_required() {
+  const char* value = std::getenv("UNFRIEND_REQUIRE_GPU");
+  return value != nullptr && std::string(value) == "1";
+}
+
 }  // namespace unfriend::test

@@ -34,4 +34,18 @@ void write_bytes(const std::string& path, const std::string& bytes);
 /// Seeded standard-normal matrix [rows x cols], row-major.
 std::vector<float> random_normal(int64_t rows, int64_t cols, uint64_t seed);
 
+/// Whether the environment says a GPU must be usable (UNFRIEND_REQUIRE_GPU=1, set by
+/// bench/gpu-check.sh): then a GPU case that cannot run fails instead of skipping, so that a
+/// broken CUDA backend cannot pass the GPU check by skipping every case.
+bool gpu_required();
+
 }  // namespace unfriend::test
+
+/// Skips the current test with `reason`, or fails it when test::gpu_required().
+#define UNFRIEND_SKIP_GPU_CASE(reason)                                          \
+  do {                                                                          \
+    if (::unfriend::test::gpu_required()) {                                     \
+      GTEST_FAIL() << "UNFRIEND_REQUIRE_GPU=1 but the GPU case cannot run: " << (reason); \
+    }                                                                           \
+    GTEST_SKIP() << (reason);                                                   \
+  } while (0)
