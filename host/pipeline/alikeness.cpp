@@ -145,6 +145,9 @@ AlikenessModel fit_alikeness(MatrixView features, const KnnGraph& graph,
         const int64_t o = nb[j];
         if (o < 0) continue;
         const float co = core_distance[static_cast<size_t>(o)], cn = core_distance[static_cast<size_t>(next)];
+        // Never up into a region denser than the genuine population reaches: the null is of
+        // genuine structure, not of the networks a genuine account happens to border.
+        if (co < options.climb_floor) continue;
         if (co < cn || (co == cn && o < next)) next = o;
       }
       if (next == row) break;
@@ -232,6 +235,7 @@ AlikenessModel fit_alikeness(MatrixView features, const KnnGraph& graph,
         for (int j = 0; j < k; ++j) {
           const int64_t other = nb[j];
           if (other < 0 || visited[static_cast<size_t>(other)]) continue;
+          if (by_density && core_distance[static_cast<size_t>(other)] < options.climb_floor) continue;
           visited[static_cast<size_t>(other)] = 1;
           touched.push_back(other);
           frontier.push({by_density ? static_cast<double>(core_distance[static_cast<size_t>(other)])

@@ -37,6 +37,9 @@ struct AlikenessOptions {
   /// With core distances: grow each neighbourhood from the density peak above its seed, densest
   /// accounts first (a level set, as the hierarchy's candidates are); else by distance to it.
   bool grow_by_density = true;
+  /// The climb to a density peak stops before accounts whose core distance is below this (the
+  /// density model's floor of the genuine population); 0: no floor.
+  double climb_floor = 0;
   double max_spread_ratio = 0.5;  // alike is never looser than this share of the population's sd
   uint64_t seed = 42;
 };
