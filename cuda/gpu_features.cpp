@@ -17,7 +17,6 @@
 #include "host/core/block_stream.h"
 #include "host/core/error.h"
 #include "host/core/progress.h"
-#include "kernels/column_chunk_sums.h"
 #include "kernels/gather_rows.h"
 #include "kernels/row_status.h"
 #include "kernels/sequential_row_norms.h"
@@ -131,10 +130,8 @@ int64_t prepare_scratch_bytes(int64_t rows, int64_t cols, int64_t gather_rows) {
   };
   return static_cast<int64_t>(DeviceStack::footprint({
       bytes(rows, sizeof(int32_t)),                      // row statuses
-      bytes(stats_chunks(rows) * cols, sizeof(double)),  // statistics partials
-      bytes(cols, sizeof(double)),                       // means
-      bytes(cols, sizeof(float)),                        // shift
-      bytes(cols, sizeof(float)),                        // scale
+      bytes(cols, sizeof(double)),                       // location
+      bytes(cols, sizeof(double)),                       // scale
       bytes(gather_rows, sizeof(int64_t)),               // compaction: source rows
       bytes(gather_rows * cols, sizeof(float)),          // compaction: rows in transit
       bytes(rows, sizeof(float)),                        // squared norms
@@ -174,16 +171,13 @@ bool gpu_prepare_features(GpuResources& resources, const RowSource& source,
   stack.reserve(static_cast<size_t>(scratch_bytes));
   // Taken in the order prepare_scratch_bytes counts them.
   Scratch<int32_t> status = stack.take<int32_t>(static_cast<size_t>(rows));
-  Scratch<double> partial_device =
-      stack.take<double>(static_cast<size_t>(stats_chunks(rows) * cols));
-  Scratch<double> mean_device = stack.take<double>(static_cast<size_t>(cols));
-  Scratch<float> shift_device = stack.take<float>(static_cast<size_t>(cols));
-  Scratch<float> scale_device = stack.take<float>(static_cast<size_t>(cols));
+  Scratch<double> location_device = stack.take<double>(static_cast<size_t>(cols));
+  Scratch<double> scale_device = stack.take<double>(static_cast<size_t>(cols));
   Scratch<int64_t> gather_index = stack.take<int64_t>(static_cast<size_t>(gather));
   Scratch<float> gather_temp = stack.take<float>(static_cast<size_t>(gather * cols));
   Scratch<float> norms_device = stack.take<float>(static_cast<size_t>(rows));
   // Host memory the queued copies read from, kept until the guard below has waited.
-  std::vector<float> shift, scale;
+  std::vector<double> location, scale;
   // After every buffer the streams use: on an exception, queued work finishes before they go.
   GpuResources::SyncGuard sync(resources);
   const cudaStream_t copy = resources.copy_stream(), compute = resources.compute_stream();
@@ -316,40 +310,33 @@ bool gpu_prepare_features(GpuResources& resources, const RowSource& source,
     UNFRIEND_CUDA_TRY(cudaStreamSynchronize(compute));
   }
 
-  // Statistics: the device sums each chunk of each column, the host adds the chunk partials in
-  // order with the very code column_stats uses.
+  // Statistics: the sampled rows come to the host, where robust_feature_stats (the host
+  // path's own code) takes them; the device then standardises with standardized_value.
   if (options.standardize) {
-    const int64_t chunks = stats_chunks(kept);
-    std::vector<double> partial(static_cast<size_t>(chunks * cols));
-    auto column_totals = [&](const double* mean) {
-      preprocess_time.begin(compute);
-      UNFRIEND_CUDA_TRY(kernels::column_chunk_sums(device_rows.data(), kept, cols, kStatsChunkRows,
-                                                   mean, partial_device.data(), compute));
-      preprocess_time.end(compute);
-      if (!partial.empty()) {  // no rows kept: no chunks
-        UNFRIEND_CUDA_TRY(cudaMemcpyAsync(partial.data(), partial_device.data(),
-                                          partial.size() * sizeof(double),
-                                          cudaMemcpyDeviceToHost, compute));
-      }
+    const int64_t stride = stats_sample_stride(kept), sampled = stats_sample_rows(kept);
+    std::vector<float> sample(static_cast<size_t>(sampled * cols));
+    if (sampled > 0) {
+      const size_t row_bytes = static_cast<size_t>(cols) * sizeof(float);
+      UNFRIEND_CUDA_TRY(cudaMemcpy2DAsync(sample.data(), row_bytes, device_rows.data(),
+                                          row_bytes * static_cast<size_t>(stride), row_bytes,
+                                          static_cast<size_t>(sampled), cudaMemcpyDeviceToHost,
+                                          compute));
       UNFRIEND_CUDA_TRY(cudaStreamSynchronize(compute));
-      return sum_chunk_partials(partial, chunks, cols);
-    };
-    std::vector<double> mean = column_means(column_totals(nullptr), kept);
-    UNFRIEND_CUDA_TRY(cudaMemcpyAsync(mean_device.data(), mean.data(), mean.size() * sizeof(double),
-                                      cudaMemcpyHostToDevice, compute));
-    const std::vector<double> squares = column_totals(mean_device.data());
-    result.stats = feature_stats_from_sums(std::move(mean), squares, kept);
+    }
+    result.stats = robust_feature_stats(std::move(sample), sampled, cols);
     if (standardisation_applies(result.stats, cols)) {
-      standardize_coefficients(result.stats, &shift, &scale);
-      UNFRIEND_CUDA_TRY(cudaMemcpyAsync(shift_device.data(), shift.data(),
-                                        shift.size() * sizeof(float), cudaMemcpyHostToDevice,
+      location = result.stats.location;
+      scale = result.stats.scale;
+      UNFRIEND_CUDA_TRY(cudaMemcpyAsync(location_device.data(), location.data(),
+                                        location.size() * sizeof(double), cudaMemcpyHostToDevice,
                                         compute));
       UNFRIEND_CUDA_TRY(cudaMemcpyAsync(scale_device.data(), scale.data(),
-                                        scale.size() * sizeof(float), cudaMemcpyHostToDevice,
+                                        scale.size() * sizeof(double), cudaMemcpyHostToDevice,
                                         compute));
       preprocess_time.begin(compute);
-      UNFRIEND_CUDA_TRY(kernels::standardize_rows(
-          device_rows.data(), kept, cols, shift_device.data(), scale_device.data(), compute));
+      UNFRIEND_CUDA_TRY(kernels::standardize_rows(device_rows.data(), kept, cols,
+                                                  location_device.data(), scale_device.data(),
+                                                  options.clip, compute));
       preprocess_time.end(compute);
     } else {
       result.compared_unstandardised = true;

@@ -1,4 +1,5 @@
 // Standardisation: a grid-stride loop over the values (the layout does not matter to it).
+#include "host/core/standardized_value.h"
 #include "kernels/kernel_common.cuh"
 #include "kernels/standardize_rows.h"
 
@@ -11,28 +12,29 @@ struct StandardizePolicy {
 };
 
 __global__ void __launch_bounds__(StandardizePolicy::kThreads)
-    standardize_rows_kernel(float* data, int64_t values, int64_t cols, const float* shift,
-                            const float* scale) {
+    standardize_rows_kernel(float* data, int64_t values, int64_t cols, const double* location,
+                            const double* scale, double clip) {
   for (int64_t t = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; t < values;
        t += static_cast<int64_t>(gridDim.x) * blockDim.x) {
     const int64_t col = t % cols;
-    data[t] = __fmul_rn(__fsub_rn(data[t], shift[col]), scale[col]);
+    // IEEE double subtraction and division, no contraction to be had: the host's bits.
+    data[t] = standardized_value(data[t], location[col], scale[col], clip);
   }
 }
 
 }  // namespace
 
-cudaError_t standardize_rows(float* rows_data, int64_t rows, int64_t cols, const float* shift,
-                             const float* scale, cudaStream_t stream) {
+cudaError_t standardize_rows(float* rows_data, int64_t rows, int64_t cols, const double* location,
+                             const double* scale, double clip, cudaStream_t stream) {
   if (rows < 0 || cols < 0 ||
-      (rows > 0 && cols > 0 && (rows_data == nullptr || shift == nullptr || scale == nullptr))) {
+      (rows > 0 && cols > 0 && (rows_data == nullptr || location == nullptr || scale == nullptr))) {
     return cudaErrorInvalidValue;
   }
   if (rows == 0 || cols == 0) return cudaSuccess;
   const int64_t values = rows * cols;
   standardize_rows_kernel<<<grid_stride_blocks(values, StandardizePolicy::kThreads),
                             StandardizePolicy::kThreads, 0, stream>>>(rows_data, values, cols,
-                                                                      shift, scale);
+                                                                      location, scale, clip);
   return cudaGetLastError();
 }
 

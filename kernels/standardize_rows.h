@@ -1,4 +1,4 @@
-// Launcher for per-feature standardisation on the device, in the host's float arithmetic.
+// Launcher for per-feature standardisation on the device, with the host's rule.
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -7,10 +7,10 @@
 
 namespace unfriend::kernels {
 
-/// x[i, j] = (x[i, j] - shift[j]) * scale[j] in float, each operation rounded on its own (no
-/// fused multiply-add), as host/pipeline/preprocess.cpp's standardize does. shift and scale
-/// (device) hold cols floats (standardize_coefficients in host/core/features.h).
-cudaError_t standardize_rows(float* rows_data, int64_t rows, int64_t cols, const float* shift,
-                             const float* scale, cudaStream_t stream);
+/// x[i, j] = standardized_value(x[i, j], location[j], scale[j], clip) (host/core/
+/// standardized_value.h, the rule the host path applies, so the bits are the host's). location
+/// and scale (device) hold cols doubles (FeatureStats).
+cudaError_t standardize_rows(float* rows_data, int64_t rows, int64_t cols, const double* location,
+                             const double* scale, double clip, cudaStream_t stream);
 
 }  // namespace unfriend::kernels

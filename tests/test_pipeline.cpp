@@ -102,12 +102,14 @@ TEST(Preprocess, StatsStandardizeNormalize) {
   float values[] = {1, 10, 5, 2, 20, 5, 3, 30, 5, 4, 40, 5};
   std::copy(values, values + 12, m.values.begin());
   FeatureStats stats = column_stats(m);
-  EXPECT_DOUBLE_EQ(stats.mean[0], 2.5);
-  EXPECT_DOUBLE_EQ(stats.mean[1], 25);
-  EXPECT_NEAR(stats.deviation[0], std::sqrt(1.25), 1e-12);
-  EXPECT_EQ(stats.deviation[2], 0);  // constant feature
+  EXPECT_EQ(stats.sample_rows, 4);
+  // Four rows: nothing is winsorised, so these are the plain mean and deviation.
+  EXPECT_DOUBLE_EQ(stats.location[0], 2.5);
+  EXPECT_DOUBLE_EQ(stats.location[1], 25);
+  EXPECT_NEAR(stats.scale[0], std::sqrt(1.25), 1e-12);
+  EXPECT_EQ(stats.scale[2], 0);  // constant feature
   EXPECT_EQ(stats.constant_features, 1);
-  standardize(m, stats);
+  standardize(m, stats, 10.0);
   // Columns 0 and 1 are proportional: identical after standardisation; column 2 is zeroed.
   for (int i = 0; i < 4; ++i) {
     EXPECT_NEAR(m.row(i)[0], m.row(i)[1], 1e-6);
@@ -121,18 +123,49 @@ TEST(Preprocess, StatsStandardizeNormalize) {
   }
 }
 
-TEST(Preprocess, StatsIndependentOfRowChunking) {
-  // More rows than one statistics chunk: the result must not depend on thread count.
+TEST(Preprocess, StatsAreRobustToExtremeRows) {
+  // 10 rows of the float32 maximum among 20,000: the winsorised mean and deviation barely move,
+  // and the extreme values are clipped instead of squashing every other row to one point.
   auto values = test::random_normal(20000, 5, 7);
-  Matrix m(20000, 5);
-  m.values = values;
-  FeatureStats a = column_stats(m);
-  FeatureStats b = column_stats(m);
-  EXPECT_EQ(a.mean, b.mean);
-  EXPECT_EQ(a.deviation, b.deviation);
+  Matrix clean(20000, 5);
+  clean.values = values;
+  Matrix dirty = clean;
+  for (int64_t r = 0; r < 10; ++r) {
+    for (int64_t j = 0; j < 5; ++j) dirty.row(r * 997)[j] = 3.4e38f;
+  }
+  const FeatureStats a = column_stats(clean), b = column_stats(dirty);
   for (int j = 0; j < 5; ++j) {
-    EXPECT_NEAR(a.mean[j], 0, 0.03);
-    EXPECT_NEAR(a.deviation[j], 1, 0.03);
+    EXPECT_NEAR(a.location[j], 0, 0.03);
+    EXPECT_NEAR(a.scale[j], 1, 0.03);
+    EXPECT_NEAR(b.location[j], a.location[j], 0.01);
+    EXPECT_NEAR(b.scale[j], a.scale[j], 0.01);
+  }
+  standardize(dirty, b, 10.0);
+  EXPECT_EQ(dirty.row(0)[0], 10.f);
+  EXPECT_LT(std::abs(dirty.row(1)[0]), 6.f);
+}
+
+TEST(Preprocess, StatsScaleExactlyWithPowersOfTwo) {
+  // A sparse feature (most rows zero), a dense one and one scaled by 2^-100 and 2^100: the
+  // statistics scale exactly, and the standardised values are the same bits.
+  auto values = test::random_normal(3000, 3, 9);
+  Matrix m(3000, 3);
+  m.values = values;
+  for (int64_t r = 0; r < 3000; ++r) m.row(r)[2] = r % 20 == 0 ? std::abs(m.row(r)[2]) + 1 : 0.f;
+  const FeatureStats base = column_stats(m);
+  EXPECT_GT(base.scale[2], 0);  // sparse, yet not constant
+  Matrix reference = m;
+  standardize(reference, base, 10.0);
+  for (float factor : {0x1p-100f, 0x1p-30f, 0x1p30f, 0x1p100f}) {
+    Matrix scaled = m;
+    for (float& v : scaled.values) v *= factor;
+    const FeatureStats s = column_stats(scaled);
+    for (int j = 0; j < 3; ++j) {
+      EXPECT_EQ(s.location[j], base.location[j] * factor);
+      EXPECT_EQ(s.scale[j], base.scale[j] * factor);
+    }
+    standardize(scaled, s, 10.0);
+    EXPECT_EQ(scaled.values, reference.values) << "factor " << factor;
   }
 }
 

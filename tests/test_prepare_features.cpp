@@ -1,11 +1,12 @@
 // Feature preparation on every backend against the host reference: the same rows kept, the
 // same statistics, bit-identical preprocessed rows and the same error for an invalid row. The
-// host reference itself is checked against a naive computation written here (sequential double
-// sums: with fewer than kStatsChunkRows rows they are the very operations column_stats makes)
-// and against itself at other read block sizes. A backend that cannot be created here (no GPU,
+// host reference itself is checked against a naive computation written here (a full sort of each
+// column for the winsorising quantiles, the documented fallback, the per-value rule written
+// out) and against itself at other read block sizes. A backend that cannot be created here (no GPU,
 // or built without CUDA) is skipped with the reason.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -116,17 +117,18 @@ std::vector<Case> cases() {
        -1,
        false,
        {{0, Bad::zero}, {1, Bad::nan}, {2, Bad::inf}}});
-  // More than one statistics chunk, with a read block that straddles the chunk edge.
-  add({"two_stats_chunks", kStatsChunkRows + 77, 5, 1000});
+  // More rows than the statistics sample: every stride-th row is sampled, and a read block
+  // straddles the sample's rows.
+  add({"sampled_stats", 2 * kStatsSampleRows + 77, 5, 1000});
   return all;
 }
 
-// Naive reference: the valid rows, then sequential double statistics and float arithmetic
-// exactly as the reference documents them. Valid for rows < kStatsChunkRows (one chunk).
+// Naive reference: the valid rows, then the documented winsorised statistics of the sampled
+// rows from a full sort.
 struct Naive {
   std::vector<float> rows;
   std::vector<int64_t> input_row, invalid_rows;
-  std::vector<double> mean, deviation;
+  std::vector<double> location, scale;
 };
 
 Naive naive_prepare(const Case& c, const std::vector<float>& v) {
@@ -147,18 +149,32 @@ Naive naive_prepare(const Case& c, const std::vector<float>& v) {
   }
   const int64_t kept = static_cast<int64_t>(n.input_row.size());
   if (!c.standardize || kept == 0) return n;
-  n.mean.assign(size_t(c.cols), 0.0);
-  n.deviation.assign(size_t(c.cols), 0.0);
+  const int64_t stride = std::max<int64_t>(1, (kept + kStatsSampleRows - 1) / kStatsSampleRows);
+  n.location.assign(size_t(c.cols), 0.0);
+  n.scale.assign(size_t(c.cols), 0.0);
   for (int64_t j = 0; j < c.cols; ++j) {
+    std::vector<double> col;
+    for (int64_t r = 0; r < kept; r += stride) col.push_back(n.rows[size_t(r * c.cols + j)]);
+    std::vector<double> sorted = col;
+    std::sort(sorted.begin(), sorted.end());
+    const size_t clipped = size_t(std::floor(0.005 * double(sorted.size() - 1)));
+    const double lo = sorted[clipped], hi = sorted[sorted.size() - 1 - clipped];
     double sum = 0;
-    for (int64_t r = 0; r < kept; ++r) sum += n.rows[size_t(r * c.cols + j)];
-    n.mean[j] = sum / kept;
+    for (double x : col) sum += std::min(hi, std::max(lo, x));
+    const double mean = sum / double(col.size());
     double squares = 0;
-    for (int64_t r = 0; r < kept; ++r) {
-      const double d = n.rows[size_t(r * c.cols + j)] - n.mean[j];
+    for (double x : col) {
+      const double d = std::min(hi, std::max(lo, x)) - mean;
       squares += d * d;
     }
-    n.deviation[j] = std::sqrt(squares / kept);
+    double scale = std::sqrt(squares / double(col.size()));
+    if (!(scale > 0)) {
+      double spread = 0;
+      for (double x : col) spread += std::abs(x - mean);
+      scale = 1.2533 * spread / double(col.size());
+    }
+    n.location[size_t(j)] = mean;
+    n.scale[size_t(j)] = scale > 1e-12 * std::abs(mean) ? scale : 0.0;
   }
   return n;
 }
@@ -188,8 +204,8 @@ void expect_same_preparation(const PreparedFeatures& got, const PreparedFeatures
   EXPECT_EQ(got.cols, want.cols);
   EXPECT_EQ(got.input_row, want.input_row);
   EXPECT_EQ(got.invalid_rows, want.invalid_rows);
-  EXPECT_EQ(got.stats.mean, want.stats.mean);
-  EXPECT_EQ(got.stats.deviation, want.stats.deviation);
+  EXPECT_EQ(got.stats.location, want.stats.location);
+  EXPECT_EQ(got.stats.scale, want.stats.scale);
   EXPECT_EQ(got.stats.constant_features, want.stats.constant_features);
   EXPECT_EQ(got.compared_unstandardised, want.compared_unstandardised);
   expect_same_bits(got.squared_norms, want.squared_norms, "squared norms");
@@ -314,7 +330,6 @@ TEST_P(PrepareFeaturesTest, AnInvalidRowBeforeAnUnreadableBlockIsReportedFirst) 
 TEST(PrepareFeaturesOnHost, MatchesANaiveComputation) {
   set_quiet(true);
   for (const Case& c : cases()) {
-    if (c.rows >= kStatsChunkRows) continue;  // the naive sums are one chunk
     SCOPED_TRACE(c.name);
     const std::vector<float> values = case_values(c);
     const MemorySource source(values, c.cols);
@@ -325,13 +340,13 @@ TEST(PrepareFeaturesOnHost, MatchesANaiveComputation) {
     ASSERT_EQ(got.rows, int64_t(n.input_row.size()));
     int64_t constant_features = 0;
     if (!c.standardize || got.rows == 0) {
-      EXPECT_TRUE(got.stats.mean.empty() || got.rows == 0);
+      EXPECT_TRUE(got.stats.location.empty() || got.rows == 0);
     } else {
-      EXPECT_EQ(got.stats.mean, n.mean);
+      EXPECT_EQ(got.stats.location, n.location);
       for (int64_t j = 0; j < c.cols; ++j) {
         // A single row, a constant column: no spread at all.
         const bool constant = got.rows == 1 || j == c.constant_col || c.all_constant;
-        EXPECT_EQ(got.stats.deviation[j], constant ? 0.0 : n.deviation[j]) << "feature " << j;
+        EXPECT_EQ(got.stats.scale[j], constant ? 0.0 : n.scale[j]) << "feature " << j;
         constant_features += constant;
       }
       EXPECT_EQ(got.stats.constant_features, constant_features);
@@ -345,9 +360,13 @@ TEST(PrepareFeaturesOnHost, MatchesANaiveComputation) {
       float* x = want.data() + r * c.cols;
       if (standardised) {
         for (int64_t j = 0; j < c.cols; ++j) {
-          const double dev = got.stats.deviation[j];
-          const float scale = dev > 0 ? float(1.0 / dev) : 0.f;
-          x[j] = (x[j] - float(n.mean[j])) * scale;
+          const double scale = n.scale[j];
+          if (!(scale > 0)) {
+            x[j] = 0.f;
+            continue;
+          }
+          const double z = (double(x[j]) - n.location[j]) / scale;
+          x[j] = float(std::max(-10.0, std::min(10.0, z)));
         }
       }
       double norm2 = 0;

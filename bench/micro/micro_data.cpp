@@ -85,7 +85,7 @@ const Matrix& preprocessed_features(int64_t rows) {
   auto it = entries.find(rows);
   if (it == entries.end()) {
     auto matrix = std::make_unique<Matrix>(raw_features(rows));
-    standardize(*matrix, column_stats(*matrix));
+    standardize(*matrix, column_stats(*matrix), 10.0);
     normalize_for_metric(*matrix, Metric::cosine);
     it = entries.emplace(rows, std::move(matrix)).first;
   }

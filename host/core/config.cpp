@@ -76,6 +76,7 @@ std::map<std::string, Setter> make_setters(SweepConfig& c) {
   in("input.block_rows", [&](auto& n, auto& w) { c.input.block_rows = as_int(n, w); });
   in("input.on_invalid", [&](auto& n, auto& w) { c.input.on_invalid = as_string(n, w); });
   in("preprocess.standardize", [&](auto& n, auto& w) { c.preprocess.standardize = as_bool(n, w); });
+  in("preprocess.clip", [&](auto& n, auto& w) { c.preprocess.clip = as_double(n, w); });
   in("preprocess.metric", [&](auto& n, auto& w) {
     try {
       c.preprocess.metric = metric_from_string(as_string(n, w));
@@ -113,6 +114,7 @@ std::map<std::string, Setter> make_setters(SweepConfig& c) {
   in("clusters.null_samples",
      [&](auto& n, auto& w) { c.clusters.null_samples = as_int32(n, w); });
   in("clusters.null_growth", [&](auto& n, auto& w) { c.clusters.null_growth = as_string(n, w); });
+  in("clusters.null_floor", [&](auto& n, auto& w) { c.clusters.null_floor = as_string(n, w); });
   in("clusters.max_spread_ratio",
      [&](auto& n, auto& w) { c.clusters.max_spread_ratio = as_double(n, w); });
   in("clusters.min_pts", [&](auto& n, auto& w) { c.clusters.min_pts = as_int32(n, w); });
@@ -232,6 +234,8 @@ void validate_config(const SweepConfig& c, const std::string& source) {
         "duplicates.min_similarity", "must be \"auto\" or a finite number");
   check(c.duplicates.distance_ratio > 0 && c.duplicates.distance_ratio < 1,
         "duplicates.distance_ratio", "must be between 0 and 1 (exclusive)");
+  check(c.preprocess.clip >= 1 && c.preprocess.clip <= 1e6, "preprocess.clip",
+        "must be in [1, 1e6]");
   check(c.clusters.method == "hierarchy" || c.clusters.method == "eps", "clusters.method",
         "must be \"hierarchy\" or \"eps\"");
   check(c.clusters.min_breadth > 0 && c.clusters.min_breadth <= 1, "clusters.min_breadth",
@@ -242,6 +246,8 @@ void validate_config(const SweepConfig& c, const std::string& source) {
         "clusters.null_samples", "must be in [10, 100000]");
   check(c.clusters.null_growth == "density" || c.clusters.null_growth == "distance",
         "clusters.null_growth", "must be \"density\" or \"distance\"");
+  check(c.clusters.null_floor == "none" || c.clusters.null_floor == "eps", "clusters.null_floor",
+        "must be \"none\" or \"eps\"");
   check(c.clusters.max_spread_ratio > 0 && c.clusters.max_spread_ratio <= 1,
         "clusters.max_spread_ratio", "must be in (0, 1]");
   check(c.clusters.min_pts >= 2, "clusters.min_pts", "must be >= 2");
@@ -273,6 +279,7 @@ nlohmann::json config_to_json(const SweepConfig& c) {
                 {"block_rows", c.input.block_rows},
                 {"on_invalid", c.input.on_invalid}};
   j["preprocess"] = {{"standardize", c.preprocess.standardize},
+                     {"clip", c.preprocess.clip},
                      {"metric", to_string(c.preprocess.metric)}};
   j["knn"] = {{"k", c.knn.k},
               {"mode", to_string(c.knn.mode)},
@@ -293,6 +300,7 @@ nlohmann::json config_to_json(const SweepConfig& c) {
                    {"alike_z", c.clusters.alike_z},
                    {"null_samples", c.clusters.null_samples},
                    {"null_growth", c.clusters.null_growth},
+                   {"null_floor", c.clusters.null_floor},
                    {"max_spread_ratio", c.clusters.max_spread_ratio},
                    {"min_pts", c.clusters.min_pts},
                    {"eps_similarity", auto_value(c.clusters.eps_similarity)},

@@ -27,7 +27,8 @@ struct SweepConfig {
   } input;
 
   struct Preprocess {
-    bool standardize = true;  // per-feature (x - mean) / deviation from a streaming pass
+    bool standardize = true;  // per-feature (x - mean) / deviation, winsorised moments, clipped
+    double clip = 10.0;       // standardised values clipped at this many deviations
     Metric metric = Metric::cosine;
   } preprocess;
 
@@ -52,6 +53,7 @@ struct SweepConfig {
     double alike_z = 3.0;      // hierarchy: robust deviations below ordinary neighbourhoods = alike
     int null_samples = 200;    // hierarchy: neighbourhoods drawn per size for the null model
     std::string null_growth = "density";  // hierarchy: null neighbourhoods as level sets, or "distance"
+    std::string null_floor = "none";  // hierarchy: "eps" keeps null level sets out of denser regions
     double max_spread_ratio = 0.5;  // hierarchy: alike never looser than this share of the population's sd
     int min_pts = 8;  // neighbours an account needs within eps to be a core account
     AutoValue eps_similarity;  // auto: derived from the distribution of min_pts-th neighbour distances

@@ -11,35 +11,67 @@
 
 namespace unfriend {
 
-std::vector<double> sum_chunk_partials(const std::vector<double>& partial, int64_t chunks,
-                                       int64_t cols) {
-  std::vector<double> total(static_cast<size_t>(cols), 0.0);
-  for (int64_t c = 0; c < chunks; ++c) {
-    for (int64_t j = 0; j < cols; ++j) total[j] += partial[c * cols + j];
-  }
-  return total;
+int64_t stats_sample_stride(int64_t rows) {
+  return std::max<int64_t>(1, (rows + kStatsSampleRows - 1) / kStatsSampleRows);
 }
 
-std::vector<double> column_means(const std::vector<double>& sums, int64_t rows) {
-  std::vector<double> mean(sums.size(), 0.0);
-  if (rows == 0) return mean;
-  for (size_t j = 0; j < sums.size(); ++j) mean[j] = sums[j] / rows;
-  return mean;
+int64_t stats_sample_rows(int64_t rows) {
+  const int64_t stride = stats_sample_stride(rows);
+  return (rows + stride - 1) / stride;
 }
 
-FeatureStats feature_stats_from_sums(std::vector<double> mean, const std::vector<double>& squares,
-                                     int64_t rows) {
+namespace {
+
+// The value of rank `at` (0-based) of values; reorders them.
+double value_of_rank(std::vector<double>& values, size_t at) {
+  std::nth_element(values.begin(), values.begin() + at, values.end());
+  return values[at];
+}
+
+}  // namespace
+
+FeatureStats robust_feature_stats(std::vector<float> sample, int64_t sample_rows, int64_t cols) {
   FeatureStats stats;
-  stats.deviation.assign(mean.size(), 0.0);
-  stats.mean = std::move(mean);
-  if (rows == 0) return stats;
-  for (size_t j = 0; j < stats.mean.size(); ++j) {
-    stats.deviation[j] = std::sqrt(squares[j] / rows);
-    // A feature that barely varies relative to its magnitude carries no signal, only rounding.
-    if (!(stats.deviation[j] > 1e-12 * std::max(1.0, std::abs(stats.mean[j])))) {
-      stats.deviation[j] = 0;
+  stats.location.assign(static_cast<size_t>(cols), 0.0);
+  stats.scale.assign(static_cast<size_t>(cols), 0.0);
+  stats.sample_rows = sample_rows;
+  if (sample_rows == 0) return stats;
+  std::vector<double> column(static_cast<size_t>(sample_rows)), sorted(column.size());
+  for (int64_t j = 0; j < cols; ++j) {
+    for (int64_t r = 0; r < sample_rows; ++r) {
+      column[static_cast<size_t>(r)] = sample[static_cast<size_t>(r * cols + j)];
+    }
+    // Winsorised moments: the values clipped to the sample's central 99%, so that no 0.5% of
+    // the rows, however extreme, can move them; on clean data they are within a few percent of
+    // the plain mean and deviation (every feature keeps about unit variance).
+    // Symmetric ranks: as many values clipped at the top as at the bottom (none below 200 rows).
+    sorted = column;
+    const size_t clipped =
+        static_cast<size_t>(std::floor(kWinsorShare * static_cast<double>(sample_rows - 1)));
+    const double lo = value_of_rank(sorted, clipped);
+    const double hi = value_of_rank(sorted, static_cast<size_t>(sample_rows - 1) - clipped);
+    double sum = 0;
+    for (double v : column) sum += std::min(hi, std::max(lo, v));
+    const double mean = sum / static_cast<double>(sample_rows);
+    double squares = 0;
+    for (double v : column) {
+      const double d = std::min(hi, std::max(lo, v)) - mean;
+      squares += d * d;
+    }
+    double scale = std::sqrt(squares / static_cast<double>(sample_rows));
+    if (!(scale > 0)) {
+      // Constant within the central 99% but not outside it (a very sparse feature): the mean
+      // absolute deviation from that value.
+      double spread = 0;
+      for (double v : column) spread += std::abs(v - mean);
+      scale = 1.2533 * spread / static_cast<double>(sample_rows);
+    }
+    if (!(scale > 1e-12 * std::abs(mean))) {
+      scale = 0;
       ++stats.constant_features;
     }
+    stats.location[static_cast<size_t>(j)] = mean;
+    stats.scale[static_cast<size_t>(j)] = scale;
   }
   return stats;
 }
@@ -57,17 +89,6 @@ bool standardisation_applies(const FeatureStats& stats, int64_t cols) {
                          stats.constant_features));
   }
   return true;
-}
-
-void standardize_coefficients(const FeatureStats& stats, std::vector<float>* shift,
-                              std::vector<float>* scale) {
-  const size_t cols = stats.mean.size();
-  shift->resize(cols);
-  scale->resize(cols);
-  for (size_t j = 0; j < cols; ++j) {
-    (*scale)[j] = stats.deviation[j] > 0 ? static_cast<float>(1.0 / stats.deviation[j]) : 0.f;
-    (*shift)[j] = static_cast<float>(stats.mean[j]);
-  }
 }
 
 std::string invalid_row_message(const std::string& file, int64_t input_row, int64_t id,

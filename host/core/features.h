@@ -29,11 +29,13 @@ class RowSource {
   virtual void read_rows(int64_t begin, int64_t count, float* out) const = 0;
 };
 
-/// Per-feature statistics of the assessed rows.
+/// Per-feature robust statistics of the assessed rows (robust_feature_stats): a few extreme
+/// accounts, however extreme, cannot move them.
 struct FeatureStats {
-  std::vector<double> mean;
-  std::vector<double> deviation;  // population standard deviation; 0 for constant features
+  std::vector<double> location;  // winsorised mean (see robust_feature_stats)
+  std::vector<double> scale;     // winsorised deviation; 0: constant
   int64_t constant_features = 0;
+  int64_t sample_rows = 0;       // rows the statistics were taken from
 };
 
 struct PrepareOptions {
@@ -47,6 +49,8 @@ struct PrepareOptions {
   /// The k of the kNN search that follows (0: unknown): a backend that keeps the rows on its
   /// device checks that they leave room for that search.
   int knn_k = 0;
+  /// Standardised values are clipped at this many robust deviations (standardized_value).
+  double clip = 10.0;
 };
 
 constexpr int64_t kDefaultPrepareBlockRows = 65536;
@@ -88,36 +92,28 @@ struct PreparedFeatures {
 };
 
 // Pieces of the reference preprocessing that every backend shares, so that a device path gives
-// the host path's results bit for bit: the chunked statistics, the standardisation
-// coefficients and the invalid-row message.
+// the host path's results bit for bit: the statistics sample, the robust statistics and the
+// invalid-row message (the per-value rule is host/core/standardized_value.h).
 
-/// Column statistics are summed per fixed chunk of rows (sequentially within a chunk, in
-/// double) and the chunk partials are added in chunk order: the same floating-point operations
-/// whatever the thread count, read block size or device.
-constexpr int64_t kStatsChunkRows = 8192;
+/// The statistics are taken from a fixed sample of the assessed rows: every stride-th row from
+/// row 0, at most kStatsSampleRows of them. Bounded memory whatever N, and the same rows
+/// whatever the thread count, block size or device.
+constexpr int64_t kStatsSampleRows = 65536;
+int64_t stats_sample_stride(int64_t rows);
+int64_t stats_sample_rows(int64_t rows);
 
-inline int64_t stats_chunks(int64_t rows) { return (rows + kStatsChunkRows - 1) / kStatsChunkRows; }
-
-/// Column totals of chunk partials (chunk c, column j at partial[c * cols + j]), in chunk order.
-std::vector<double> sum_chunk_partials(const std::vector<double>& partial, int64_t chunks,
-                                       int64_t cols);
-
-/// Means from the first pass's column totals.
-std::vector<double> column_means(const std::vector<double>& sums, int64_t rows);
-
-/// The statistics from the means and the second pass's totals of squared deviations from them:
-/// population deviation, and a feature that barely varies relative to its magnitude counted
-/// constant (deviation 0).
-FeatureStats feature_stats_from_sums(std::vector<double> mean, const std::vector<double>& squares,
-                                     int64_t rows);
+/// Winsorised mean and deviation of each column of `sample` ([sample_rows x cols],
+/// row-major): the moments of the values clipped to the sample's [kWinsorShare, 1 -
+/// kWinsorShare] quantiles, so that up to that share of rows cannot move them, however extreme.
+/// A feature constant within those quantiles (very sparse) takes 1.2533 x its mean absolute
+/// deviation instead. A feature whose deviation is 0, or below 1e-12 of its location (rounding,
+/// not signal), is constant. Scaling a column by a power of two scales its statistics exactly.
+constexpr double kWinsorShare = 0.005;
+FeatureStats robust_feature_stats(std::vector<float> sample, int64_t sample_rows, int64_t cols);
 
 /// Whether to standardise with these statistics (false when every feature is constant: then the
 /// rows are compared as they are); logs the decision as the sweep always has.
 bool standardisation_applies(const FeatureStats& stats, int64_t cols);
-
-/// x' = (x - shift[j]) * scale[j] in float: shift and scale computed in double, then rounded.
-void standardize_coefficients(const FeatureStats& stats, std::vector<float>* shift,
-                              std::vector<float>* scale);
 
 /// The one-line InputError text for an invalid input row: bad_col >= 0 names the first
 /// non-finite feature (with its value), bad_col < 0 means all features are zero.

@@ -163,7 +163,7 @@ Clusters find_hierarchy_clusters(Backend& backend, const KnnGraph& graph,
   null_options.share = config.clusters.min_breadth;
   null_options.grow_by_density = config.clusters.null_growth == "density";
   null_options.max_spread_ratio = config.clusters.max_spread_ratio;
-  null_options.climb_floor = model.eps;
+  null_options.climb_floor = config.clusters.null_floor == "eps" ? model.eps : 0.0;
   null_options.min_size = std::max<int64_t>(16, min_size);
   null_options.seed = config.knn.seed;
   // Null seeds: accounts at least as loose as the genuine population's mode.

@@ -7,6 +7,7 @@
 #include "host/core/block_stream.h"
 #include "host/core/error.h"
 #include "host/core/progress.h"
+#include "host/core/standardized_value.h"
 
 namespace unfriend {
 
@@ -96,7 +97,7 @@ PreparedFeatures prepare_features_on_host(const RowSource& source, const Prepare
   if (options.standardize) {
     out.stats = column_stats(matrix);
     if (standardisation_applies(out.stats, matrix.cols)) {
-      standardize(matrix, out.stats);
+      standardize(matrix, out.stats, options.clip);
     } else {
       out.compared_unstandardised = true;
     }
@@ -113,44 +114,24 @@ PreparedFeatures prepare_features_on_host(const RowSource& source, const Prepare
 
 FeatureStats column_stats(const Matrix& matrix) {
   const int64_t rows = matrix.rows, cols = matrix.cols;
-  const int64_t chunks = stats_chunks(rows);
-  if (rows == 0) {
-    return feature_stats_from_sums(std::vector<double>(static_cast<size_t>(cols), 0.0),
-                                   std::vector<double>(static_cast<size_t>(cols), 0.0), 0);
+  const int64_t stride = stats_sample_stride(rows), sampled = stats_sample_rows(rows);
+  std::vector<float> sample(static_cast<size_t>(sampled * cols));
+  for (int64_t r = 0; r < sampled; ++r) {
+    const float* row = matrix.row(r * stride);
+    std::copy(row, row + cols, sample.begin() + r * cols);
   }
-
-  // Two passes (mean, then squared deviations) for accuracy; each pass sums chunk partials.
-  std::vector<double> partial(static_cast<size_t>(chunks * cols));
-  auto chunk_sums = [&](auto&& term) {
-#pragma omp parallel for schedule(static)
-    for (int64_t c = 0; c < chunks; ++c) {
-      double* out = partial.data() + c * cols;
-      std::fill(out, out + cols, 0.0);
-      int64_t end = std::min(rows, (c + 1) * kStatsChunkRows);
-      for (int64_t i = c * kStatsChunkRows; i < end; ++i) {
-        const float* row = matrix.row(i);
-        for (int64_t j = 0; j < cols; ++j) out[j] += term(row[j], j);
-      }
-    }
-    return sum_chunk_partials(partial, chunks, cols);
-  };
-  std::vector<double> mean =
-      column_means(chunk_sums([](float v, int64_t) { return static_cast<double>(v); }), rows);
-  std::vector<double> squares = chunk_sums([&](float v, int64_t j) {
-    double d = v - mean[j];
-    return d * d;
-  });
-  return feature_stats_from_sums(std::move(mean), squares, rows);
+  return robust_feature_stats(std::move(sample), sampled, cols);
 }
 
-void standardize(Matrix& matrix, const FeatureStats& stats) {
+void standardize(Matrix& matrix, const FeatureStats& stats, double clip) {
   const int64_t cols = matrix.cols;
-  std::vector<float> shift, scale;
-  standardize_coefficients(stats, &shift, &scale);
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < matrix.rows; ++i) {
     float* row = matrix.row(i);
-    for (int64_t j = 0; j < cols; ++j) row[j] = (row[j] - shift[j]) * scale[j];
+    for (int64_t j = 0; j < cols; ++j) {
+      row[j] = standardized_value(row[j], stats.location[static_cast<size_t>(j)],
+                                  stats.scale[static_cast<size_t>(j)], clip);
+    }
   }
 }
 

@@ -22,13 +22,13 @@ namespace unfriend {
 /// reported with their bytes and busy seconds.
 PreparedFeatures prepare_features_on_host(const RowSource& source, const PrepareOptions& options);
 
-/// Mean and deviation of each column, computed in double over fixed row chunks combined in
-/// order (kStatsChunkRows, sum_chunk_partials), so the result does not depend on thread count,
-/// read block size or backend.
+/// Winsorised mean and deviation of each column (robust_feature_stats) from the fixed sample of
+/// rows (stats_sample_stride), so the result does not depend on thread count, read block size
+/// or backend, and no few rows can move it.
 FeatureStats column_stats(const Matrix& matrix);
 
-/// x = (x - mean) / deviation for each feature (constant features become 0).
-void standardize(Matrix& matrix, const FeatureStats& stats);
+/// Every value standardised and clipped (standardized_value; constant features become 0).
+void standardize(Matrix& matrix, const FeatureStats& stats, double clip);
 
 /// Cosine: scales each row to unit length (an all-zero row stays zero). Other metrics: no-op.
 void normalize_for_metric(Matrix& matrix, Metric metric);

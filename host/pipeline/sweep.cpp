@@ -203,6 +203,7 @@ SweepSummary run_sweep(const SweepRequest& request) {
   clock.start("prepare");
   PrepareOptions prepare;
   prepare.standardize = config.preprocess.standardize;
+  prepare.clip = config.preprocess.clip;
   prepare.metric = config.preprocess.metric;
   prepare.skip_invalid = config.input.on_invalid == "skip";
   prepare.block_rows = block_rows;
