@@ -80,5 +80,26 @@ TEST_F(Robustness, PowersOfTwoLeaveEveryLabelByteIdentical) {
   }
 }
 
+// A sweep that flags more than output.alarm_flagged_share of its accounts says so in one log line,
+// the text summary and summary.json, naming the features whose scale is most extreme.
+TEST_F(Robustness, AnAlarmingShareOfFlaggedAccountsIsSaidPlainly) {
+  const std::string config = dir_ + "/alarm.toml", output = dir_ + "/alarm.out.h5";
+  test::write_bytes(config, "[output]\nalarm_flagged_share = 0.05\n");
+  const auto r = test::run_unfriend("sweep " + dir_ + "/base.in.h5 -o " + output +
+                                    " --backend cpu --no-checkpoint --overwrite --config " + config);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("ALARM: this sweep flags 8.0% of the assessed accounts, over "
+                       "output.alarm_flagged_share 5.0%"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("the features whose scale is most extreme: feature "), std::string::npos);
+  EXPECT_NE(r.out.find("ALARM: an unusually large share"), std::string::npos) << r.out;
+  const std::string summary = test::read_bytes(dir_ + "/alarm.out.summary.json");
+  EXPECT_NE(summary.find("\"tripped\": true"), std::string::npos) << summary;
+  // The default share (20%) is not reached by this 8%: no alarm.
+  const std::string quiet = test::read_bytes(dir_ + "/base.out.summary.json");
+  EXPECT_NE(quiet.find("\"tripped\": false"), std::string::npos) << quiet;
+}
+
 }  // namespace
 }  // namespace unfriend

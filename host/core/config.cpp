@@ -131,6 +131,8 @@ std::map<std::string, Setter> make_setters(SweepConfig& c) {
   in("output.overwrite", [&](auto& n, auto& w) { c.output.overwrite = as_bool(n, w); });
   in("output.top_clusters",
      [&](auto& n, auto& w) { c.output.top_clusters = as_int32(n, w); });
+  in("output.alarm_flagged_share",
+     [&](auto& n, auto& w) { c.output.alarm_flagged_share = as_double(n, w); });
   in("run.backend", [&](auto& n, auto& w) {
     try {
       c.run.backend = backend_kind_from_string(as_string(n, w));
@@ -263,6 +265,8 @@ void validate_config(const SweepConfig& c, const std::string& source) {
   check(c.clusters.min_tightness >= 1, "clusters.min_tightness", "must be >= 1");
   check(c.clusters.min_size >= 0, "clusters.min_size", "must be >= 0 (0: min_pts + 1)");
   check(c.output.top_clusters >= 0, "output.top_clusters", "must be >= 0");
+  check(c.output.alarm_flagged_share > 0 && c.output.alarm_flagged_share <= 1,
+        "output.alarm_flagged_share", "must be in (0, 1]");
   check(c.run.threads >= 0, "run.threads", "must be >= 0 (0: all cores)");
   check(c.run.max_memory_bytes >= 0, "run.max_memory", "must be >= 0");
   check(c.run.gpu_memory_bytes >= 0, "run.gpu_memory", "must be >= 0");
@@ -311,7 +315,8 @@ nlohmann::json config_to_json(const SweepConfig& c) {
                    {"min_size", c.clusters.min_size}};
   j["output"] = {{"write_graph", c.output.write_graph},
                  {"overwrite", c.output.overwrite},
-                 {"top_clusters", c.output.top_clusters}};
+                 {"top_clusters", c.output.top_clusters},
+                 {"alarm_flagged_share", c.output.alarm_flagged_share}};
   j["run"] = {{"backend", to_string(c.run.backend)},
               {"threads", c.run.threads},
               {"max_memory", c.run.max_memory_bytes},

@@ -68,6 +68,7 @@ struct SweepConfig {
     bool write_graph = false;  // /graph/neighbors and /graph/similarity
     bool overwrite = false;
     int top_clusters = 10;     // clusters listed in the stdout summary
+    double alarm_flagged_share = 0.2;  // a sweep flagging more says so and names extreme features
   } output;
 
   struct Run {

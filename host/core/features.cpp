@@ -34,6 +34,7 @@ FeatureStats robust_feature_stats(std::vector<float> sample, int64_t sample_rows
   FeatureStats stats;
   stats.location.assign(static_cast<size_t>(cols), 0.0);
   stats.scale.assign(static_cast<size_t>(cols), 0.0);
+  stats.extreme.assign(static_cast<size_t>(cols), 0.0);
   stats.sample_rows = sample_rows;
   if (sample_rows == 0) return stats;
   std::vector<double> column(static_cast<size_t>(sample_rows)), sorted(column.size());
@@ -72,6 +73,11 @@ FeatureStats robust_feature_stats(std::vector<float> sample, int64_t sample_rows
     }
     stats.location[static_cast<size_t>(j)] = mean;
     stats.scale[static_cast<size_t>(j)] = scale;
+    if (scale > 0) {
+      double widest = 0;
+      for (double v : column) widest = std::max(widest, std::abs(v - mean));
+      stats.extreme[static_cast<size_t>(j)] = widest / scale;
+    }
   }
   return stats;
 }

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <limits>
 #include <memory>
+#include <numeric>
 #include <thread>
 
 #include "host/core/backend.h"
@@ -301,6 +302,30 @@ SweepSummary run_sweep(const SweepRequest& request) {
     score[row] = static_cast<float>(model.anomaly(model.core_distance[static_cast<size_t>(r)]));
     flagged += cluster_label[row] >= 0 || dup_label[row] >= 0;
   }
+  // The alarm: a sweep that would flag an unusually large share of its accounts says so plainly,
+  // with the features whose scale is most extreme (the usual cause: a broken or rescaled feature).
+  const double flagged_share = assessed > 0 ? static_cast<double>(flagged) / assessed : 0.0;
+  const bool alarm = flagged_share > config.output.alarm_flagged_share;
+  nlohmann::json extreme_features = nlohmann::json::array();
+  if (alarm) {
+    std::vector<size_t> order(loaded.stats.extreme.size());
+    std::iota(order.begin(), order.end(), size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return loaded.stats.extreme[a] > loaded.stats.extreme[b];
+    });
+    std::string named;
+    for (size_t i = 0; i < order.size() && i < 3; ++i) {
+      extreme_features.push_back(
+          {{"feature", order[i]}, {"max_deviations", loaded.stats.extreme[order[i]]}});
+      named += fmt::format("{}feature {} ({:.3g} deviations)", i ? ", " : "", order[i],
+                           loaded.stats.extreme[order[i]]);
+    }
+    log_info(fmt::format(
+        "ALARM: this sweep flags {:.1f}% of the assessed accounts, over output.alarm_flagged_share "
+        "{:.1f}%: check the input before acting on it{}{}",
+        100 * flagged_share, 100 * config.output.alarm_flagged_share,
+        named.empty() ? "" : "; the features whose scale is most extreme: ", named));
+  }
   auto id_of = [&](int64_t assessed_row) {
     return ids[static_cast<size_t>(loaded.input_row[static_cast<size_t>(assessed_row)])];
   };
@@ -499,6 +524,10 @@ SweepSummary run_sweep(const SweepRequest& request) {
                    {"representative_id", id_of(c.representative)}});
   }
   summary["top_clusters"] = top;
+  summary["alarm"] = {{"tripped", alarm},
+                      {"flagged_share", flagged_share},
+                      {"limit", config.output.alarm_flagged_share},
+                      {"extreme_features", extreme_features}};
   summary["memory_plan"] = {{"peak_bytes", memory.peak().total()},
                             {"peak_stage", memory.peak().name},
                             {"limit_bytes", config.run.max_memory_bytes}};
@@ -548,8 +577,9 @@ SweepSummary run_sweep(const SweepRequest& request) {
       info.rows, assessed, loaded.invalid_rows.size(), backend->name(),
       to_string(knn_report.mode_used), graph.k,
       recall_rows > 0 ? fmt::format(" (recall@k {:.3f})", recall) : std::string());
-  text += fmt::format("  flagged accounts:      {} ({:.2f}%)\n", flagged,
-                      info.rows ? 100.0 * flagged / info.rows : 0.0);
+  text += fmt::format("  flagged accounts:      {} ({:.2f}%){}\n", flagged,
+                      info.rows ? 100.0 * flagged / info.rows : 0.0,
+                      alarm ? "  ALARM: an unusually large share, check the input" : "");
   text += fmt::format("  click-farm clusters:   {} ({} accounts; {} candidates, {} not tighter "
                       "than their surroundings)\n",
                       clusters.clusters.size(), cluster_accounts, clusters.candidates,
