@@ -101,5 +101,57 @@ TEST_F(Robustness, AnAlarmingShareOfFlaggedAccountsIsSaidPlainly) {
   EXPECT_NE(quiet.find("\"tripped\": false"), std::string::npos) << quiet;
 }
 
+// Degenerate inputs each get one line naming the file: one informative feature is refused for
+// cosine (exit 2) and swept with l2; constant features are counted and left out; very few
+// distinct rows are reported.
+TEST_F(Robustness, DegenerateInputsGetTheirOneLineAnswer) {
+  const int64_t rows = 600;
+  auto write = [&](const std::string& name, int64_t cols, auto value) {
+    std::vector<float> f(size_t(rows * cols));
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t j = 0; j < cols; ++j) f[size_t(r * cols + j)] = value(r, j);
+    }
+    H5Writer writer(dir_ + "/" + name + ".h5", true);
+    writer.write_matrix("/accounts/features", f.data(), rows, cols);
+    writer.commit();
+    return dir_ + "/" + name + ".h5";
+  };
+  auto sweep_of = [&](const std::string& input, const std::string& extra) {
+    return test::run_unfriend("sweep " + input + " -o " + dir_ + "/d.out.h5 --backend cpu " +
+                              "--no-checkpoint --overwrite " + extra);
+  };
+  const std::string one = write("one", 1, [](int64_t r, int64_t) { return float(r % 37) + 1.f; });
+  auto r = sweep_of(one, "");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("unfriend: error: " + one + ": only 1 informative feature (of 1): cosine "
+                       "similarity of one feature is only its sign; sweep it with --metric l2, "
+                       "or give more features\n"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(test::file_exists(dir_ + "/d.out.h5"));
+  r = sweep_of(one, "--metric l2");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+
+  const std::string constant = write("constant", 6, [](int64_t r, int64_t j) {
+    return j == 2 ? 7.f : j == 4 ? 0.f : float((r * 7919 + j * 104729) % 1000) / 100.f + 0.5f;
+  });
+  r = sweep_of(constant, "");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find(constant + ": 2 of 6 features are constant and were left out"),
+            std::string::npos)
+      << r.err;
+
+  const std::string copies = write("copies", 6, [](int64_t r, int64_t j) {
+    return float((r % 3) * 10 + j) + 1.f;
+  });
+  r = sweep_of(copies, "");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find(copies + ": only 3 distinct rows among 600 assessed accounts"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(test::read_bytes(dir_ + "/d.out.summary.json").find("\"distinct_rows\": 3"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace unfriend

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -117,6 +118,53 @@ void check_work_dir(const std::string& work_dir, const std::string& input,
           fmt::format("{}: the work dir must not be the input or output file", work_dir));
     }
   }
+}
+
+// What the sweep could tell about degenerate input before searching it.
+struct DegenerateInput {
+  int64_t constant_features = 0;
+  int64_t informative_features = 0;
+  int64_t distinct_rows = -1;  // -1: not counted (the rows live on a device)
+};
+
+// Refuses what cosine cannot compare and reports what makes a sweep say little, each in one
+// line naming the file: a single informative feature (cosine similarity is then only its
+// sign), constant features (left out), very few distinct rows.
+DegenerateInput check_degenerate_input(const PreparedFeatures& features, const SweepConfig& config,
+                                       const std::string& file) {
+  DegenerateInput d;
+  const bool standardised = config.preprocess.standardize && !features.compared_unstandardised;
+  d.constant_features = standardised ? features.stats.constant_features : 0;
+  d.informative_features = features.cols - d.constant_features;
+  if (standardised && d.constant_features > 0) {
+    log_info(fmt::format("{}: {} of {} features are constant and were left out", file,
+                         d.constant_features, features.cols));
+  }
+  if (config.preprocess.metric == Metric::cosine && d.informative_features == 1 &&
+      !features.compared_unstandardised) {
+    throw InputError(fmt::format(
+        "{}: only 1 informative feature (of {}): cosine similarity of one feature is only its "
+        "sign; sweep it with --metric l2, or give more features",
+        file, features.cols));
+  }
+  if (features.on_host()) {
+    std::vector<uint64_t> hashes(static_cast<size_t>(features.rows));
+    for (int64_t r = 0; r < features.rows; ++r) {
+      // FNV-1a over the row's bytes: equal rows, equal hashes.
+      uint64_t h = 1469598103934665603ull;
+      const auto* bytes = reinterpret_cast<const unsigned char*>(features.matrix.row(r));
+      for (int64_t b = 0; b < features.cols * 4; ++b) h = (h ^ bytes[b]) * 1099511628211ull;
+      hashes[static_cast<size_t>(r)] = h;
+    }
+    std::sort(hashes.begin(), hashes.end());
+    d.distinct_rows = static_cast<int64_t>(std::unique(hashes.begin(), hashes.end()) - hashes.begin());
+    if (features.rows > 1 && (d.distinct_rows <= config.knn.k || 100 * d.distinct_rows < features.rows)) {
+      log_info(fmt::format("{}: only {} distinct rows among {} assessed accounts: most accounts are "
+                           "exact copies of others",
+                           file, d.distinct_rows, features.rows));
+    }
+  }
+  return d;
 }
 
 }  // namespace
@@ -237,6 +285,7 @@ SweepSummary run_sweep(const SweepRequest& request) {
     log_info(fmt::format("{} rows with NaN, Inf or all-zero features left out (labelled -2)",
                          loaded.invalid_rows.size()));
   }
+  const DegenerateInput degenerate = check_degenerate_input(loaded, config, request.input_path);
   std::vector<float> squared_norms = std::move(loaded.squared_norms);
   stop_point();
 
@@ -499,6 +548,11 @@ SweepSummary run_sweep(const SweepRequest& request) {
   summary["counts"] = {{"accounts", info.rows},
                        {"assessed", assessed},
                        {"not_assessed", static_cast<int64_t>(loaded.invalid_rows.size())},
+                       {"constant_features", degenerate.constant_features},
+                       {"informative_features", degenerate.informative_features},
+                       {"distinct_rows", degenerate.distinct_rows < 0
+                                             ? nlohmann::json(nullptr)
+                                             : nlohmann::json(degenerate.distinct_rows)},
                        {"flagged", flagged},
                        {"clusters", clusters.clusters.size()},
                        {"cluster_accounts", cluster_accounts},
