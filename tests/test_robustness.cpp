@@ -153,5 +153,29 @@ TEST_F(Robustness, DegenerateInputsGetTheirOneLineAnswer) {
             std::string::npos);
 }
 
+// The input replaced or rewritten while a sweep runs: refused with one line naming the file, and
+// no output. The change happens a second into a sweep that takes several.
+TEST_F(Robustness, AnInputChangedDuringTheSweepIsRefused) {
+  const std::string input = dir_ + "/big.h5";
+  auto r = test::run_unfriend("-q synth -o " + input + " --rows 40000 --dims 16 --seed 2");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const std::string& change : {std::string("touch -m ") + input,
+                                    "cp " + input + " " + input + ".copy && mv " + input +
+                                        ".copy " + input}) {
+    const std::string output = dir_ + "/changed.out.h5";
+    const std::string script = "( " + std::string(UNFRIEND_BINARY) + " -q sweep " + input +
+                               " -o " + output +
+                               " --backend cpu --knn-mode exact --no-checkpoint --overwrite "
+                               "2>" + dir_ + "/err.txt & pid=$!; sleep 1; " + change +
+                               "; wait $pid; echo rc=$? )";
+    r = test::run_command(script);
+    const std::string err = test::read_bytes(dir_ + "/err.txt");
+    EXPECT_NE(r.out.find("rc=2"), std::string::npos) << change << ": " << r.out << err;
+    EXPECT_NE(err.find(input + ": changed while the sweep ran ("), std::string::npos) << err;
+    EXPECT_NE(err.find("); nothing was written"), std::string::npos) << err;
+    EXPECT_FALSE(test::file_exists(output)) << change;
+  }
+}
+
 }  // namespace
 }  // namespace unfriend

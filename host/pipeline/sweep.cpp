@@ -19,6 +19,7 @@
 #include "host/cpu/faiss_knn.h"
 #include "host/cpu/knn_recall.h"
 #include "host/io/feature_reader.h"
+#include "host/io/file_stamp.h"
 #include "host/io/h5_file.h"
 #include "host/pipeline/checkpoint.h"
 #include "host/pipeline/density.h"
@@ -185,6 +186,8 @@ SweepSummary run_sweep(const SweepRequest& request) {
 
   // Open and validate everything that can be checked up front.
   clock.start("open");
+  // The input's stamp before anything is read: compared again before results are written.
+  const FileStamp input_stamp = file_stamp(request.input_path);
   FeatureReader reader(request.input_path, config.input.features, config.input.ids);
   const InputInfo& info = reader.info();
   check_output_path(request.output_path, request.input_path, config.output.overwrite);
@@ -289,6 +292,7 @@ SweepSummary run_sweep(const SweepRequest& request) {
   std::vector<float> squared_norms = std::move(loaded.squared_norms);
   stop_point();
 
+  check_unchanged(request.input_path, input_stamp);  // before hours of search on other data
   clock.start("knn");
   KnnParams knn = config.knn;
   knn.metric = config.preprocess.metric;
@@ -610,6 +614,8 @@ SweepSummary run_sweep(const SweepRequest& request) {
   // the HDF5 file is committed (synced, renamed), then the summary is renamed into place. A
   // failure removes whatever this run put down, so nothing partial sits under a final name.
   const std::string summary_path = summary_path_for(request.output_path);
+  // The labels are of the file that was opened, or nothing is written.
+  check_unchanged(request.input_path, input_stamp);
   const std::string summary_temp = write_synced_temp(summary_path, summary.dump(2) + "\n");
   try {
     writer.commit();
