@@ -50,7 +50,7 @@ struct SweepConfig {
     // the coordination test; "eps": kNN-DBSCAN at one global eps (the earlier method).
     std::string method = "eps";
     double min_breadth = 0.8;  // hierarchy: share of features in which a network is abnormally alike
-    double alike_z = 3.0;      // hierarchy: robust deviations below ordinary neighbourhoods = alike
+    double alike_z = 5.0;      // hierarchy: robust deviations below ordinary neighbourhoods = alike
     int null_samples = 200;    // hierarchy: neighbourhoods drawn per size for the null model
     std::string null_growth = "density";  // hierarchy: null neighbourhoods as level sets, or "distance"
     std::string null_floor = "none";  // hierarchy: "eps" keeps null level sets out of denser regions
