@@ -23,15 +23,7 @@ SpanningForest gpu_spanning_forest(GpuResources& resources, const KnnGraph& grap
   const int64_t rows = graph.rows;
   // Neighbour indices are checked here, in row order, with the CPU's message: the kernels
   // then trust them.
-  for (int64_t i = 0; i < rows; ++i) {
-    for (int j = 0; j < graph.k; ++j) {
-      const int64_t other = graph.neighbors[static_cast<size_t>(i * graph.k + j)];
-      if (other >= rows) {
-        throw InputError(fmt::format("kNN graph row {} lists neighbour {} but has only {} rows", i,
-                                     other, rows));
-      }
-    }
-  }
+  check_neighbor_indices(graph);
   SpanningForest forest;
   if (rows < 2) return forest;
   if (rows > kMaxGpuRows) {

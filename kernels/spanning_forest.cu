@@ -29,9 +29,12 @@ __device__ __forceinline__ unsigned long long weight_lo_key(float weight, int64_
          static_cast<unsigned long long>(static_cast<uint32_t>(lo));
 }
 
-__global__ void __launch_bounds__(ForestPolicy::kThreads)
-    offer_weight_kernel(GraphTile tile, const float* core_distance, const int64_t* component,
-                        unsigned long long* best_weight_lo) {
+// Grid-stride over a tile's entries that join two components with a finite weight: body(ci,
+// co, key, hi) with the components of both ends, the (weight, lo) key and the larger end.
+template <typename Body>
+__device__ __forceinline__ void for_each_leaving_entry(const GraphTile& tile,
+                                                       const float* core_distance,
+                                                       const int64_t* component, Body body) {
   const int64_t cells = tile.rows * tile.k;
   const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t cell = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; cell < cells;
@@ -41,29 +44,30 @@ __global__ void __launch_bounds__(ForestPolicy::kThreads)
     if (!entry_weight(tile, core_distance, cell, &row, &other, &weight)) continue;
     const int64_t ci = component[row], co = component[other];
     if (ci == co) continue;
-    const unsigned long long key = weight_lo_key(weight, row < other ? row : other);
-    atomicMin(best_weight_lo + ci, key);
-    atomicMin(best_weight_lo + co, key);
+    body(ci, co, weight_lo_key(weight, row < other ? row : other),
+         static_cast<unsigned long long>(row < other ? other : row));
   }
+}
+
+__global__ void __launch_bounds__(ForestPolicy::kThreads)
+    offer_weight_kernel(GraphTile tile, const float* core_distance, const int64_t* component,
+                        unsigned long long* best_weight_lo) {
+  for_each_leaving_entry(tile, core_distance, component,
+                         [&](int64_t ci, int64_t co, unsigned long long key, unsigned long long) {
+                           atomicMin(best_weight_lo + ci, key);
+                           atomicMin(best_weight_lo + co, key);
+                         });
 }
 
 __global__ void __launch_bounds__(ForestPolicy::kThreads)
     offer_hi_kernel(GraphTile tile, const float* core_distance, const int64_t* component,
                     const unsigned long long* best_weight_lo, unsigned long long* best_hi) {
-  const int64_t cells = tile.rows * tile.k;
-  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
-  for (int64_t cell = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; cell < cells;
-       cell += stride) {
-    int64_t row, other;
-    float weight;
-    if (!entry_weight(tile, core_distance, cell, &row, &other, &weight)) continue;
-    const int64_t ci = component[row], co = component[other];
-    if (ci == co) continue;
-    const unsigned long long key = weight_lo_key(weight, row < other ? row : other);
-    const unsigned long long hi = static_cast<unsigned long long>(row < other ? other : row);
-    if (best_weight_lo[ci] == key) atomicMin(best_hi + ci, hi);
-    if (best_weight_lo[co] == key) atomicMin(best_hi + co, hi);
-  }
+  for_each_leaving_entry(
+      tile, core_distance, component,
+      [&](int64_t ci, int64_t co, unsigned long long key, unsigned long long hi) {
+        if (best_weight_lo[ci] == key) atomicMin(best_hi + ci, hi);
+        if (best_weight_lo[co] == key) atomicMin(best_hi + co, hi);
+      });
 }
 
 __global__ void __launch_bounds__(ForestPolicy::kThreads)

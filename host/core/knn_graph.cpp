@@ -76,6 +76,18 @@ void check_components_input(const KnnGraph& graph, const std::vector<uint8_t>& i
   }
 }
 
+void check_neighbor_indices(const KnnGraph& graph) {
+  for (int64_t i = 0; i < graph.rows; ++i) {
+    for (int j = 0; j < graph.k; ++j) {
+      const int64_t other = graph.neighbors[static_cast<size_t>(i * graph.k + j)];
+      if (other >= graph.rows) {
+        throw InputError(fmt::format("kNN graph row {} lists neighbour {} but has only {} rows",
+                                     i, other, graph.rows));
+      }
+    }
+  }
+}
+
 void check_density_input(const KnnGraph& graph, const std::vector<float>& distances,
                          const std::vector<float>& core_distance) {
   check_components_input(graph, {});

@@ -36,4 +36,8 @@ void canonicalize_rows(KnnGraph& graph);
 /// arrays, and an include mask that is empty or has one entry per row. Throws InputError.
 void check_components_input(const KnnGraph& graph, const std::vector<uint8_t>& include);
 
+/// InputError "kNN graph row R lists neighbour J but has only N rows" for the first neighbour
+/// index past the end, in row order (padding -1 is fine).
+void check_neighbor_indices(const KnnGraph& graph);
+
 }  // namespace unfriend

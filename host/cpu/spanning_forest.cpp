@@ -33,15 +33,7 @@ SpanningForest cpu_spanning_forest(const KnnGraph& graph, const std::vector<floa
   check_density_input(graph, distances, core_distance);
   const int64_t n = graph.rows;
   const int k = graph.k;
-  for (int64_t i = 0; i < n; ++i) {
-    for (int j = 0; j < k; ++j) {
-      const int64_t other = graph.neighbors[static_cast<size_t>(i * k + j)];
-      if (other >= n) {
-        throw InputError(fmt::format("kNN graph row {} lists neighbour {} but has only {} rows", i,
-                                     other, n));
-      }
-    }
-  }
+  check_neighbor_indices(graph);
   auto key_of = [&](int64_t e) {
     const int64_t i = e / k, other = graph.neighbors[static_cast<size_t>(e)];
     return EdgeKey{mutual_reachability(distances[static_cast<size_t>(e)], core_distance[i],

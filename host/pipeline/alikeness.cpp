@@ -5,6 +5,7 @@
 #include <limits>
 #include <queue>
 #include <random>
+#include <utility>
 
 namespace unfriend {
 
@@ -56,6 +57,15 @@ double median_in_place(std::vector<double>& v) {
   double m = v[mid];
   if (v.size() % 2 == 0) m = 0.5 * (m + *std::max_element(v.begin(), v.begin() + mid));
   return m;
+}
+
+// Median and robust deviation (1.4826 x the median absolute deviation) of `values` (reordered);
+// `empty` as the median, and deviation 0, when there are none.
+std::pair<double, double> median_and_spread(std::vector<double>& values, double empty) {
+  if (values.empty()) return {empty, 0.0};
+  const double m = median_in_place(values);
+  for (double& v : values) v = std::abs(v - m);
+  return {m, 1.4826 * median_in_place(values)};
 }
 
 double squared_distance(const float* a, const float* b, int64_t cols) {
@@ -247,20 +257,14 @@ AlikenessModel fit_alikeness(MatrixView features, const KnnGraph& graph,
     }
   }
   if (with_tightness) {
-    std::vector<double> values, deviations;
+    std::vector<double> values;
     for (size_t b = 0; b < nsizes; ++b) {
       values.clear();
       for (int64_t s = 0; s < samples; ++s) {
         const double v = log_tightness[static_cast<size_t>(s) * nsizes + b];
         if (!std::isnan(v)) values.push_back(v);
       }
-      double m = 0, spread = 0;
-      if (!values.empty()) {
-        m = median_in_place(values);
-        deviations.clear();
-        for (double v : values) deviations.push_back(std::abs(v - m));
-        spread = 1.4826 * median_in_place(deviations);
-      }
+      const auto [m, spread] = median_and_spread(values, 0.0);
       model.tightness_median.push_back(m);
       model.tightness_spread.push_back(spread);
     }
@@ -283,13 +287,8 @@ AlikenessModel fit_alikeness(MatrixView features, const KnnGraph& graph,
       }
       if (grown && !values.empty()) statistic.push_back(quantile_in_place(values, model.share));
     }
-    double m = -std::numeric_limits<double>::infinity(), spread = 0;
-    if (!statistic.empty()) {
-      m = median_in_place(statistic);
-      values.clear();
-      for (double v : statistic) values.push_back(std::abs(v - m));
-      spread = 1.4826 * median_in_place(values);
-    }
+    const auto [m, spread] =
+        median_and_spread(statistic, -std::numeric_limits<double>::infinity());
     model.statistic_median.push_back(m);
     model.statistic_spread.push_back(spread);
   }
