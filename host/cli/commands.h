@@ -16,5 +16,6 @@ void add_synth_command(CLI::App& app, CommandRun& run);
 void add_import_command(CLI::App& app, CommandRun& run);
 void add_evaluate_command(CLI::App& app, CommandRun& run);
 void add_inspect_command(CLI::App& app, CommandRun& run);
+void add_lockstep_command(CLI::App& app, CommandRun& run);
 
 }  // namespace unfriend::cli

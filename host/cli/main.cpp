@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   cli::add_import_command(app, run);
   cli::add_evaluate_command(app, run);
   cli::add_inspect_command(app, run);
+  cli::add_lockstep_command(app, run);
 
   try {
     app.parse(argc, argv);

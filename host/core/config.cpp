@@ -127,6 +127,18 @@ std::map<std::string, Setter> make_setters(SweepConfig& c) {
      [&](auto& n, auto& w) { c.clusters.min_tightness = as_double(n, w); });
   in("clusters.min_size",
      [&](auto& n, auto& w) { c.clusters.min_size = as_int32(n, w); });
+  in("lockstep.min_tolerance_s",
+     [&](auto& n, auto& w) { c.lockstep.min_tolerance_s = as_int(n, w); });
+  in("lockstep.tolerance_scales",
+     [&](auto& n, auto& w) { c.lockstep.tolerance_scales = as_int32(n, w); });
+  in("lockstep.background_ratio",
+     [&](auto& n, auto& w) { c.lockstep.background_ratio = as_int32(n, w); });
+  in("lockstep.significance", [&](auto& n, auto& w) { c.lockstep.significance = as_double(n, w); });
+  in("lockstep.min_matches", [&](auto& n, auto& w) { c.lockstep.min_matches = as_int32(n, w); });
+  in("lockstep.min_size", [&](auto& n, auto& w) { c.lockstep.min_size = as_int32(n, w); });
+  in("lockstep.hashes", [&](auto& n, auto& w) { c.lockstep.hashes = as_int32(n, w); });
+  in("lockstep.window", [&](auto& n, auto& w) { c.lockstep.window = as_int32(n, w); });
+  in("lockstep.block_rows", [&](auto& n, auto& w) { c.lockstep.block_rows = as_int(n, w); });
   in("output.write_graph", [&](auto& n, auto& w) { c.output.write_graph = as_bool(n, w); });
   in("output.overwrite", [&](auto& n, auto& w) { c.output.overwrite = as_bool(n, w); });
   in("output.top_clusters",
@@ -264,6 +276,21 @@ void validate_config(const SweepConfig& c, const std::string& source) {
         "must be between 0 and 100");
   check(c.clusters.min_tightness >= 1, "clusters.min_tightness", "must be >= 1");
   check(c.clusters.min_size >= 0, "clusters.min_size", "must be >= 0 (0: min_pts + 1)");
+  check(c.lockstep.min_tolerance_s >= 1 && c.lockstep.min_tolerance_s <= 86400,
+        "lockstep.min_tolerance_s", "must be in [1, 86400] seconds");
+  check(c.lockstep.tolerance_scales >= 1 && c.lockstep.tolerance_scales <= 8,
+        "lockstep.tolerance_scales", "must be between 1 and 8");
+  check(c.lockstep.background_ratio >= 2 && c.lockstep.background_ratio <= 1000,
+        "lockstep.background_ratio", "must be between 2 and 1000");
+  check(c.lockstep.significance > 0 && c.lockstep.significance < 1, "lockstep.significance",
+        "must be in (0, 1)");
+  check(c.lockstep.min_matches >= 1, "lockstep.min_matches", "must be >= 1");
+  check(c.lockstep.min_size >= 2, "lockstep.min_size", "must be >= 2");
+  check(c.lockstep.hashes >= 1 && c.lockstep.hashes <= 256, "lockstep.hashes",
+        "must be between 1 and 256");
+  check(c.lockstep.window >= 1 && c.lockstep.window <= 64, "lockstep.window",
+        "must be between 1 and 64");
+  check(c.lockstep.block_rows >= 1, "lockstep.block_rows", "must be >= 1");
   check(c.output.top_clusters >= 0, "output.top_clusters", "must be >= 0");
   check(c.output.alarm_flagged_share > 0 && c.output.alarm_flagged_share <= 1,
         "output.alarm_flagged_share", "must be in (0, 1]");
@@ -313,6 +340,15 @@ nlohmann::json config_to_json(const SweepConfig& c) {
                    {"robust_z", c.clusters.robust_z},
                    {"min_tightness", c.clusters.min_tightness},
                    {"min_size", c.clusters.min_size}};
+  j["lockstep"] = {{"min_tolerance_s", c.lockstep.min_tolerance_s},
+                   {"tolerance_scales", c.lockstep.tolerance_scales},
+                   {"background_ratio", c.lockstep.background_ratio},
+                   {"significance", c.lockstep.significance},
+                   {"min_matches", c.lockstep.min_matches},
+                   {"min_size", c.lockstep.min_size},
+                   {"hashes", c.lockstep.hashes},
+                   {"window", c.lockstep.window},
+                   {"block_rows", c.lockstep.block_rows}};
   j["output"] = {{"write_graph", c.output.write_graph},
                  {"overwrite", c.output.overwrite},
                  {"top_clusters", c.output.top_clusters},

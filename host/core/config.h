@@ -64,6 +64,22 @@ struct SweepConfig {
     int min_size = 0;            // 0: min_pts + 1
   } clusters;
 
+  struct Lockstep {
+    // Tolerances tried: min_tolerance_s, then 4x each, tolerance_scales of them. A pair's
+    // slots with lag within background_ratio x T are its nearby ones (host/core/lockstep_match.h).
+    int64_t min_tolerance_s = 60;
+    int tolerance_scales = 3;
+    int background_ratio = 8;
+    // Expected number of falsely linked pairs in a run: the binomial tail a link needs is this
+    // divided by the pairs tested (candidates x scales).
+    double significance = 0.01;
+    int min_matches = 3;   // matched slots a linked pair needs at its tolerance
+    int min_size = 10;     // smallest campaign reported
+    int hashes = 24;       // MinHash functions over (slot, time bucket) tokens
+    int window = 3;        // sorted-neighbourhood window per hash: candidates per account
+    int64_t block_rows = 1 << 20;  // action rows read per block
+  } lockstep;
+
   struct Output {
     bool write_graph = false;  // /graph/neighbors and /graph/similarity
     bool overwrite = false;

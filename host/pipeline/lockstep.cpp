@@ -1,0 +1,203 @@
+#include "host/pipeline/lockstep.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <numeric>
+
+#include "host/core/progress.h"
+#include "host/cpu/lockstep_pairs.h"
+#include "host/cpu/union_find.h"
+
+namespace unfriend {
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+double median_of(std::vector<double> v) {
+  if (v.empty()) return 0;
+  const size_t mid = v.size() / 2;
+  std::nth_element(v.begin(), v.begin() + mid, v.end());
+  double m = v[mid];
+  if (v.size() % 2 == 0) m = (m + *std::max_element(v.begin(), v.begin() + mid)) / 2;
+  return m;
+}
+
+void describe_campaign(const ActionIndex& index, const std::vector<uint32_t>& members,
+                       Campaign& c) {
+  // Members per slot (each member counted once per slot) and each member's first time there.
+  std::map<uint32_t, std::vector<int64_t>> first_times;
+  for (uint32_t a : members) {
+    for (int64_t e = index.account_offsets[a]; e < index.account_offsets[a + 1]; ++e) {
+      if (e > index.account_offsets[a] && index.account_slot[e - 1] == index.account_slot[e]) continue;
+      first_times[index.account_slot[e]].push_back(index.account_time[e]);
+    }
+  }
+  const size_t quorum = std::max<size_t>(2, (members.size() + 3) / 4);
+  std::map<int32_t, int64_t> kind_actions;
+  std::vector<int64_t> targets;
+  std::vector<double> delays;
+  c.first_time = std::numeric_limits<int64_t>::max();
+  c.last_time = std::numeric_limits<int64_t>::min();
+  for (const auto& [slot, times] : first_times) {
+    if (times.size() < quorum) continue;
+    ++c.slots;
+    targets.push_back(index.slot_target[slot]);
+    kind_actions[index.slot_kind[slot]] += static_cast<int64_t>(times.size());
+    c.actions += static_cast<int64_t>(times.size());
+    const int64_t start = *std::min_element(times.begin(), times.end());
+    c.first_time = std::min(c.first_time, start);
+    c.last_time = std::max(c.last_time, *std::max_element(times.begin(), times.end()));
+    for (int64_t t : times) delays.push_back(static_cast<double>(t - start));
+  }
+  std::sort(targets.begin(), targets.end());
+  c.targets = std::unique(targets.begin(), targets.end()) - targets.begin();
+  int64_t best = -1;
+  for (const auto& [kind, count] : kind_actions) {
+    if (count > best) {
+      best = count;
+      c.kind = kind;
+    }
+  }
+  if (c.slots == 0) c.first_time = c.last_time = 0;
+  c.median_delay = median_of(std::move(delays));
+}
+
+}  // namespace
+
+LockstepResult find_campaigns(const ActionIndex& index, const SweepConfig& config) {
+  const SweepConfig::Lockstep& cfg = config.lockstep;
+  LockstepResult result;
+  result.accounts = index.accounts();
+  result.actions = index.actions;
+  result.slots = index.slots();
+  result.first_time = index.first_time;
+  result.last_time = index.last_time;
+  LockstepThresholds& th = result.thresholds;
+  th.rule.min_tolerance = cfg.min_tolerance_s;
+  th.rule.scales = cfg.tolerance_scales;
+  th.rule.background_ratio = cfg.background_ratio;
+  th.min_matches = cfg.min_matches;
+  th.min_size = cfg.min_size;
+  th.significance = cfg.significance;
+
+  const size_t n = static_cast<size_t>(result.accounts);
+  std::vector<uint8_t> eligible(n, 0);
+  for (size_t a = 0; a < n; ++a) {
+    eligible[a] = index.distinct_slots[a] >= cfg.min_matches;
+    result.eligible_accounts += eligible[a];
+  }
+
+  auto start = std::chrono::steady_clock::now();
+  CandidateOptions options;
+  options.tolerance = th.rule.tolerance(th.rule.scales - 1);
+  options.hashes = cfg.hashes;
+  options.window = cfg.window;
+  options.seed = config.knn.seed;
+  const std::vector<AccountPair> pairs =
+      candidate_pairs(minhash_signatures(index, eligible, options), eligible, options);
+  result.candidate_pairs = static_cast<int64_t>(pairs.size());
+  result.seconds_candidates = seconds_since(start);
+  // Every candidate is tested at every tolerance: at most `significance` false links expected.
+  th.max_log10_p = std::log10(cfg.significance) -
+                   std::log10(std::max<double>(1.0, static_cast<double>(pairs.size()) * th.rule.scales));
+  log_info(fmt::format("lockstep: {} accounts ({} with >= {} slots), {} actions, {} slots; {} "
+                       "candidate pairs; tolerances {}..{} s; a link needs p <= 10^{:.2f}",
+                       result.accounts, result.eligible_accounts, cfg.min_matches, result.actions,
+                       result.slots, pairs.size(), th.rule.tolerance(0),
+                       th.rule.tolerance(th.rule.scales - 1), th.max_log10_p));
+
+  start = std::chrono::steady_clock::now();
+  const std::vector<PairMatch> matches = verify_pairs(index, pairs, th.rule);
+  result.seconds_verify = seconds_since(start);
+
+  start = std::chrono::steady_clock::now();
+  UnionFind sets(result.accounts);
+  result.partner.assign(n, -1);
+  result.partner_log10_p.assign(n, 0.0f);
+  result.partner_similarity.assign(n, 0.0f);
+  result.partner_matches.assign(n, 0);
+  result.partner_nearby.assign(n, 0);
+  result.partner_tolerance.assign(n, 0);
+  std::vector<uint8_t> linked(pairs.size(), 0);
+  for (size_t p = 0; p < pairs.size(); ++p) {
+    const PairMatch& m = matches[p];
+    if (m.matched < cfg.min_matches || m.log10_p > th.max_log10_p) continue;
+    linked[p] = 1;
+    ++result.linked_pairs;
+    const uint32_t a = pairs[p].first, b = pairs[p].second;
+    sets.unite(a, b);
+    for (uint32_t self : {a, b}) {
+      // The most significant partner is the evidence; ties keep the first (smallest) pair.
+      if (m.log10_p < result.partner_log10_p[self]) {
+        result.partner_log10_p[self] = static_cast<float>(m.log10_p);
+        result.partner[self] = self == a ? b : a;
+        result.partner_similarity[self] = static_cast<float>(m.similarity);
+        result.partner_matches[self] = m.matched;
+        result.partner_nearby[self] = m.nearby;
+        result.partner_tolerance[self] = static_cast<int32_t>(th.rule.tolerance(m.scale));
+      }
+    }
+  }
+  const std::vector<int64_t> root = sets.labels();
+  std::vector<int64_t> root_size(n, 0);
+  for (size_t a = 0; a < n; ++a) ++root_size[static_cast<size_t>(root[a])];
+  std::vector<int64_t> group_of_root(n, -1);
+  std::vector<std::vector<uint32_t>> members;
+  for (size_t a = 0; a < n; ++a) {
+    const size_t r = static_cast<size_t>(root[a]);
+    if (root_size[r] < cfg.min_size) continue;
+    if (group_of_root[r] < 0) {
+      group_of_root[r] = static_cast<int64_t>(members.size());
+      members.emplace_back();
+    }
+    members[static_cast<size_t>(group_of_root[r])].push_back(static_cast<uint32_t>(a));
+  }
+  std::vector<Campaign> campaigns(members.size());
+  std::vector<double> similarity_sum(members.size(), 0.0), strength_sum(members.size(), 0.0);
+  for (size_t p = 0; p < pairs.size(); ++p) {
+    if (!linked[p]) continue;
+    const int64_t g = group_of_root[static_cast<size_t>(root[pairs[p].first])];
+    if (g < 0) continue;
+    ++campaigns[static_cast<size_t>(g)].edges;
+    similarity_sum[static_cast<size_t>(g)] += matches[p].similarity;
+    strength_sum[static_cast<size_t>(g)] += matches[p].log10_p / th.max_log10_p;
+  }
+  for (size_t g = 0; g < members.size(); ++g) {
+    Campaign& c = campaigns[g];
+    c.id = static_cast<int64_t>(g);
+    c.size = static_cast<int64_t>(members[g].size());
+    c.representative = members[g].front();
+    c.mean_similarity = c.edges ? similarity_sum[g] / c.edges : 0;
+    c.score = c.edges ? strength_sum[g] / c.edges : 0;
+    describe_campaign(index, members[g], c);
+  }
+  // Ids by evidence: score, then size, then the smallest member.
+  std::vector<size_t> order(campaigns.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+    const Campaign& a = campaigns[x];
+    const Campaign& b = campaigns[y];
+    if (a.score != b.score) return a.score > b.score;
+    if (a.size != b.size) return a.size > b.size;
+    return a.representative < b.representative;
+  });
+  result.campaign.assign(n, -1);
+  for (size_t rank = 0; rank < order.size(); ++rank) {
+    Campaign c = campaigns[order[rank]];
+    c.id = static_cast<int64_t>(rank);
+    for (uint32_t a : members[order[rank]]) result.campaign[a] = c.id;
+    result.campaigns.push_back(c);
+  }
+  result.seconds_campaigns = seconds_since(start);
+  return result;
+}
+
+}  // namespace unfriend

@@ -1,0 +1,64 @@
+// `unfriend lockstep`: coordinated-action campaigns (mass reporting, like farms) from an action
+// log. Pairs of accounts whose actions match (same target, same kind, within a tolerance) far
+// more often than pairs that merely co-acted reach are linked; campaigns are the connected
+// groups of such links. Candidate pairs come from MinHash with sorted neighbourhoods, so no
+// viral target's pairs are enumerated and no wave is dropped for being large.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "host/core/action_index.h"
+#include "host/core/config.h"
+#include "host/core/lockstep_match.h"
+
+namespace unfriend {
+
+struct Campaign {
+  int64_t id = 0;
+  int64_t size = 0;
+  int64_t representative = 0;  // dense account index of the smallest member
+  int32_t kind = 0;            // the most common kind of its shared actions
+  int64_t slots = 0;           // (target, kind) slots acted on by at least a quarter of members
+  int64_t targets = 0;         // distinct targets of those slots
+  int64_t actions = 0;         // members' actions on them
+  int64_t first_time = 0, last_time = 0;
+  double median_delay = 0;     // seconds after the first member acted on the same slot
+  int64_t edges = 0;           // verified links inside
+  double mean_similarity = 0;  // over those links
+  double score = 0;            // mean over links of log10 p / the link threshold (>= 1)
+};
+
+struct LockstepThresholds {
+  LockstepRule rule;
+  int min_matches = 0;
+  int min_size = 0;
+  double significance = 0;
+  double max_log10_p = 0;  // a link's binomial tail must be at most this (log10)
+};
+
+struct LockstepResult {
+  LockstepThresholds thresholds;
+  int64_t accounts = 0, actions = 0, slots = 0;
+  int64_t first_time = 0, last_time = 0;
+  int64_t eligible_accounts = 0;  // with at least min_matches distinct slots
+  int64_t candidate_pairs = 0;
+  int64_t linked_pairs = 0;
+  std::vector<int64_t> campaign;  // per dense account, -1 none
+  std::vector<Campaign> campaigns;
+  // Per account: its most similar linked partner (dense index, -1 none), as evidence.
+  std::vector<int64_t> partner;
+  std::vector<float> partner_log10_p;
+  std::vector<float> partner_similarity;
+  std::vector<int32_t> partner_matches;
+  std::vector<int32_t> partner_nearby;
+  std::vector<int32_t> partner_tolerance;  // seconds
+  double seconds_index = 0, seconds_candidates = 0, seconds_verify = 0,
+         seconds_campaigns = 0;
+};
+
+/// Runs the detector on an indexed log. Deterministic for a given config (seed = knn.seed).
+LockstepResult find_campaigns(const ActionIndex& index, const SweepConfig& config);
+
+}  // namespace unfriend

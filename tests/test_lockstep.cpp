@@ -1,0 +1,301 @@
+// The lockstep detector: the matching rule, campaigns found in a planted log against a brute-force
+// oracle, the hard negatives left alone, determinism, and bad action logs refused in one line.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <random>
+#include <set>
+
+#include "host/core/lockstep_match.h"
+#include "host/cpu/lockstep_pairs.h"
+#include "host/cpu/union_find.h"
+#include "host/io/action_log.h"
+#include "host/io/h5_file.h"
+#include "host/pipeline/action_index.h"
+#include "host/pipeline/lockstep.h"
+#include "tests/test_support.h"
+
+namespace unfriend {
+namespace {
+
+struct Log {
+  std::vector<int64_t> account, target, time;
+  std::vector<int32_t> kind;
+  std::map<int64_t, int> truth;  // account id -> 0 genuine, 1 fan, 2 campaign
+  void add(int64_t a, int64_t t, int64_t when, int32_t k) {
+    account.push_back(a);
+    target.push_back(t);
+    time.push_back(when);
+    kind.push_back(k);
+  }
+  void write(const std::string& path, bool shuffle, uint64_t seed = 7) const {
+    std::vector<size_t> order(account.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    if (shuffle) std::shuffle(order.begin(), order.end(), std::mt19937_64(seed));
+    auto pick = [&](const auto& v) {
+      std::decay_t<decltype(v)> out;
+      for (size_t i : order) out.push_back(v[i]);
+      return out;
+    };
+    H5Writer w(path, true);
+    w.write_int64("/actions/account", pick(account));
+    w.write_int64("/actions/target", pick(target));
+    w.write_int64("/actions/time", pick(time));
+    w.write_int32("/actions/kind", pick(kind));
+    w.commit();
+  }
+};
+
+constexpr int64_t kStart = 1700000000;
+constexpr int64_t kDay = 86400;
+
+// Genuine background with a viral post and a fan base (hard negatives), and one mass-reporting
+// campaign of 40 accounts that reports 25 activist posts within minutes, at 80% participation,
+// camouflaged with ordinary activity.
+Log planted_log() {
+  Log log;
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> u(0, 1);
+  auto zipf_post = [&]() { return static_cast<int64_t>(3000 * std::pow(u(rng), 2.5)); };
+  auto ordinary = [&](int64_t id, int actions) {
+    for (int i = 0; i < actions; ++i) {
+      log.add(id, zipf_post(), kStart + static_cast<int64_t>(u(rng) * 14 * kDay), u(rng) < 0.7 ? 1 : 0);
+    }
+  };
+  for (int64_t g = 0; g < 2000; ++g) {
+    const int64_t id = 100000 + g * 7;
+    log.truth[id] = 0;
+    ordinary(id, 5 + static_cast<int>(u(rng) * 25));
+    if (g < 600) log.add(id, 50000, kStart + 3 * kDay + static_cast<int64_t>(u(rng) * 7200), 1);
+  }
+  std::lognormal_distribution<double> fan_delay(std::log(2400.0), 1.0);
+  for (int64_t f = 0; f < 150; ++f) {
+    const int64_t id = 300000 + f;
+    log.truth[id] = 1;
+    ordinary(id, 5);
+    for (int p = 0; p < 40; ++p) {
+      if (u(rng) < 0.6) {
+        log.add(id, 60000 + p, kStart + p * 8 * 3600 + static_cast<int64_t>(fan_delay(rng)), 1);
+      }
+    }
+  }
+  for (int64_t c = 0; c < 40; ++c) {
+    const int64_t id = 400000 + c;
+    log.truth[id] = 2;
+    ordinary(id, 6);
+    for (int p = 0; p < 25; ++p) {
+      if (u(rng) < 0.8) {
+        log.add(id, 70000 + p, kStart + p * 12 * 3600 + 600 + static_cast<int64_t>(u(rng) * 180), 4);
+      }
+    }
+  }
+  return log;
+}
+
+TEST(LockstepMatch, LagsAreCountedPerSharedSlotAtEachTolerance) {
+  // Account a: slot 1 at 100 and 5000, slot 2 at 10, slot 3 at 0, slot 5 at 0. Account b:
+  // slot 1 at 4200 (lag 800), slot 2 at 250 (lag 240), slot 4 at 0, slot 5 at 2000 (lag 2000).
+  const uint32_t slot_a[] = {1, 1, 2, 3, 5};
+  const int64_t time_a[] = {100, 5000, 10, 0, 0};
+  const uint32_t slot_b[] = {1, 2, 4, 5};
+  const int64_t time_b[] = {4200, 250, 0, 2000};
+  LockstepRule rule;
+  rule.min_tolerance = 60;
+  rule.scales = 3;  // 60, 240, 960 s
+  rule.background_ratio = 4;
+  const PairMatch m = match_accounts(slot_a, time_a, 5, 4, slot_b, time_b, 4, 4, rule);
+  EXPECT_EQ(m.shared, 3);
+  // At 960 s: slots 1 and 2 match, slot 5 is nearby (2000 <= 3840): tail P(X >= 2 | 3, 1/4).
+  // At 240 s: slot 2 matches, 1 nearby too (800 <= 960): P(X >= 1 | 2, 1/4) = 0.4375 is weaker.
+  EXPECT_EQ(m.scale, 2);
+  EXPECT_EQ(m.matched, 2);
+  EXPECT_EQ(m.nearby, 3);
+  EXPECT_NEAR(m.log10_p, std::log10(3 * 0.0625 * 0.75 + 0.015625), 1e-12);
+  EXPECT_DOUBLE_EQ(m.similarity, 2.0 / 6.0);
+}
+
+TEST(LockstepMatch, BinomialTailMatchesDirectSums) {
+  for (int n : {1, 5, 30, 400}) {
+    for (int k : {1, 2, n / 2 + 1, n}) {
+      if (k > n) continue;
+      const double p = 0.125;
+      // Every term in natural log, summed with the largest factored out (no underflow).
+      std::vector<double> terms;
+      for (int x = k; x <= n; ++x) {
+        terms.push_back(std::lgamma(n + 1.0) - std::lgamma(x + 1.0) - std::lgamma(n - x + 1.0) +
+                        x * std::log(p) + (n - x) * std::log1p(-p));
+      }
+      const double top = *std::max_element(terms.begin(), terms.end());
+      double sum = 0;
+      for (double t : terms) sum += std::exp(t - top);
+      EXPECT_NEAR(binomial_tail_log10(n, k, p), (top + std::log(sum)) / std::log(10.0), 1e-9)
+          << n << " " << k;
+    }
+  }
+  EXPECT_EQ(binomial_tail_log10(10, 0, 0.1), 0.0);
+  EXPECT_EQ(binomial_tail_log10(1, 2, 0.1), -std::numeric_limits<double>::infinity());
+}
+
+// Every pair that co-acted on a slot, matched exactly, linked with the same thresholds, grouped:
+// the campaigns the detector must find, with no MinHash in between.
+std::set<std::set<int64_t>> brute_force_campaigns(const ActionIndex& index,
+                                                  const LockstepResult& r) {
+  std::set<std::pair<uint32_t, uint32_t>> pairs;
+  for (int64_t s = 0; s < index.slots(); ++s) {
+    for (int64_t i = index.slot_offsets[s]; i < index.slot_offsets[s + 1]; ++i) {
+      for (int64_t j = i + 1; j < index.slot_offsets[s + 1]; ++j) {
+        const uint32_t a = index.slot_account[i], b = index.slot_account[j];
+        if (a != b) pairs.emplace(std::min(a, b), std::max(a, b));
+      }
+    }
+  }
+  UnionFind sets(index.accounts());
+  for (const auto& [a, b] : pairs) {
+    const PairMatch m = match_pair(index, a, b, r.thresholds.rule);
+    if (m.matched >= r.thresholds.min_matches && m.log10_p <= r.thresholds.max_log10_p) {
+      sets.unite(a, b);
+    }
+  }
+  std::map<int64_t, std::set<int64_t>> groups;
+  for (int64_t a = 0; a < index.accounts(); ++a) groups[sets.find(a)].insert(index.account_ids[a]);
+  std::set<std::set<int64_t>> out;
+  for (const auto& [root, members] : groups) {
+    if (static_cast<int>(members.size()) >= r.thresholds.min_size) out.insert(members);
+  }
+  return out;
+}
+
+std::set<std::set<int64_t>> found_campaigns(const ActionIndex& index, const LockstepResult& r) {
+  std::map<int64_t, std::set<int64_t>> groups;
+  for (int64_t a = 0; a < index.accounts(); ++a) {
+    if (r.campaign[a] >= 0) groups[r.campaign[a]].insert(index.account_ids[a]);
+  }
+  std::set<std::set<int64_t>> out;
+  for (const auto& [id, members] : groups) out.insert(members);
+  return out;
+}
+
+TEST(Lockstep, FindsThePlantedCampaignAndLeavesViralAndFanAccountsAlone) {
+  const std::string dir = test::scratch_dir();
+  const Log log = planted_log();
+  log.write(dir + "/actions.h5", true);
+  ActionLogReader reader(dir + "/actions.h5");
+  const ActionIndex index = build_action_index(reader, 5000);
+  SweepConfig config;
+  const LockstepResult r = find_campaigns(index, config);
+  EXPECT_LT(r.thresholds.max_log10_p, std::log10(config.lockstep.significance));
+
+  std::map<int, int> flagged, total;
+  for (int64_t a = 0; a < index.accounts(); ++a) {
+    const int kind = log.truth.at(index.account_ids[a]);
+    ++total[kind];
+    flagged[kind] += r.campaign[a] >= 0;
+  }
+  EXPECT_EQ(flagged[0], 0) << "genuine accounts (600 of them on one viral post) flagged";
+  EXPECT_EQ(flagged[1], 0) << "fan-base accounts flagged";
+  EXPECT_GE(flagged[2], 38) << "of 40 campaign accounts";
+  ASSERT_EQ(r.campaigns.size(), 1u);
+  EXPECT_EQ(action_kind_name(r.campaigns[0].kind), "report");
+  EXPECT_EQ(r.campaigns[0].targets, 25);
+  EXPECT_LT(r.campaigns[0].median_delay, 180);
+  // MinHash candidates lose nothing the brute-force oracle links.
+  EXPECT_EQ(found_campaigns(index, r), brute_force_campaigns(index, r));
+}
+
+TEST(Lockstep, TheSameLogInAnotherRowOrderGivesTheSameResult) {
+  const std::string dir = test::scratch_dir();
+  const Log log = planted_log();
+  log.write(dir + "/a.h5", false);
+  log.write(dir + "/b.h5", true, 99);
+  SweepConfig config;
+  ActionLogReader ra(dir + "/a.h5"), rb(dir + "/b.h5");
+  const ActionIndex ia = build_action_index(ra, 1000), ib = build_action_index(rb, 777);
+  const LockstepResult a = find_campaigns(ia, config), b = find_campaigns(ib, config);
+  EXPECT_EQ(ia.account_ids, ib.account_ids);
+  EXPECT_EQ(a.campaign, b.campaign);
+  EXPECT_EQ(a.partner, b.partner);
+  EXPECT_EQ(a.thresholds.max_log10_p, b.thresholds.max_log10_p);
+  EXPECT_EQ(a.partner_log10_p, b.partner_log10_p);
+}
+
+TEST(Lockstep, CommandWritesTheResultAndSummary) {
+  const std::string dir = test::scratch_dir();
+  planted_log().write(dir + "/actions.h5", true);
+  const auto run = test::run_unfriend("-q lockstep " + dir + "/actions.h5 -o " + dir + "/out.h5");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("1 campaigns"), std::string::npos) << run.out;
+  EXPECT_TRUE(test::file_exists(dir + "/out.summary.json"));
+  H5Reader out(dir + "/out.h5");
+  EXPECT_EQ(out.read_int64("/accounts/id").size(), out.read_int64("/labels/campaign").size());
+  EXPECT_EQ(out.read_int64("/campaigns/size").size(), 1u);
+  EXPECT_LT(out.read_double_attribute("/lockstep", "max_log10_p"), -2.0);
+  // An existing output is not replaced without --overwrite.
+  const auto again = test::run_unfriend("-q lockstep " + dir + "/actions.h5 -o " + dir + "/out.h5");
+  EXPECT_EQ(again.exit_code, 2);
+}
+
+struct BadLog {
+  const char* name;
+  std::function<void(H5Writer&)> write;
+  const char* message;
+};
+
+TEST(Lockstep, BadActionLogsGetOneLineExitTwoAndNoOutput) {
+  const std::string dir = test::scratch_dir();
+  const std::vector<int64_t> three = {1, 2, 3};
+  const std::vector<int64_t> times = {kStart, kStart + 1, kStart + 2};
+  const std::vector<BadLog> cases = {
+      {"missing", [&](H5Writer& w) { w.write_int64("/actions/account", three); },
+       "missing dataset /actions/target"},
+      {"lengths", [&](H5Writer& w) {
+         w.write_int64("/actions/account", three);
+         w.write_int64("/actions/target", {1, 2});
+         w.write_int64("/actions/time", times);
+       }, "must have equal lengths"},
+      {"float", [&](H5Writer& w) {
+         w.write_int64("/actions/account", three);
+         w.write_int64("/actions/target", three);
+         w.write_float64("/actions/time", {1.5, 2.5, 3.5});
+       }, "expected integers"},
+      {"negative", [&](H5Writer& w) {
+         w.write_int64("/actions/account", three);
+         w.write_int64("/actions/target", three);
+         w.write_int64("/actions/time", {kStart, -5, kStart});
+       }, "/actions/time row 1 is -5"},
+      {"absurd", [&](H5Writer& w) {
+         w.write_int64("/actions/account", three);
+         w.write_int64("/actions/target", three);
+         w.write_int64("/actions/time", {kStart, kStart, int64_t{1} << 50});
+       }, "/actions/time row 2"},
+      {"empty", [&](H5Writer& w) {
+         w.write_int64("/actions/account", {});
+         w.write_int64("/actions/target", {});
+         w.write_int64("/actions/time", {});
+       }, "empty"},
+      {"one_account", [&](H5Writer& w) {
+         w.write_int64("/actions/account", {5, 5, 5});
+         w.write_int64("/actions/target", three);
+         w.write_int64("/actions/time", times);
+       }, "only one account"},
+  };
+  for (const BadLog& c : cases) {
+    const std::string in = dir + "/" + c.name + ".h5", out = dir + "/" + c.name + ".out.h5";
+    {
+      H5Writer w(in, true);
+      c.write(w);
+      w.commit();
+    }
+    const auto run = test::run_unfriend("-q lockstep " + in + " -o " + out);
+    EXPECT_EQ(run.exit_code, 2) << c.name << ": " << run.err;
+    EXPECT_NE(run.err.find(in), std::string::npos) << c.name << ": " << run.err;
+    EXPECT_NE(run.err.find(c.message), std::string::npos) << c.name << ": " << run.err;
+    EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << c.name << ": " << run.err;
+    EXPECT_FALSE(test::file_exists(out)) << c.name;
+  }
+}
+
+}  // namespace
+}  // namespace unfriend
