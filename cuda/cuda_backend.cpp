@@ -11,11 +11,13 @@
 #include "cuda/gpu_components.h"
 #include "cuda/gpu_features.h"
 #include "cuda/gpu_forest.h"
+#include "cuda/gpu_lockstep.h"
 #include "cuda/gpu_knn.h"
 #include "cuda/gpu_resources.h"
 #include "host/core/error.h"
 #include "host/core/progress.h"
 #include "host/cpu/faiss_knn.h"
+#include "host/cpu/lockstep_pairs.h"
 #include "kernels/select_k.h"
 
 namespace unfriend {
@@ -119,6 +121,24 @@ class CudaBackend final : public Backend {
   SpanningForest spanning_forest(const KnnGraph& graph, const std::vector<float>& distances,
                                  const std::vector<float>& core_distance) override {
     return gpu::gpu_spanning_forest(resources_, graph, distances, core_distance, tuning_);
+  }
+
+  std::vector<uint64_t> lockstep_signatures(const ActionIndex& index,
+                                            const std::vector<uint8_t>& eligible,
+                                            const CandidateOptions& options) override {
+    std::vector<uint64_t> out;
+    if (gpu::gpu_lockstep_signatures(resources_, index, eligible, options, tuning_, out)) return out;
+    log_info("lockstep signatures: the action index does not fit in device memory; on the CPU");
+    return minhash_signatures(index, eligible, options);
+  }
+
+  std::vector<PairMatch> lockstep_match_pairs(const ActionIndex& index,
+                                              const std::vector<AccountPair>& pairs,
+                                              const LockstepRule& rule) override {
+    std::vector<PairMatch> out;
+    if (gpu::gpu_lockstep_match_pairs(resources_, index, pairs, rule, tuning_, out)) return out;
+    log_info("lockstep pair matches: the action index does not fit in device memory; on the CPU");
+    return verify_pairs(index, pairs, rule);
   }
 
  private:

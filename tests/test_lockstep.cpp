@@ -9,7 +9,9 @@
 #include <random>
 #include <set>
 
+#include "host/core/error.h"
 #include "host/core/lockstep_match.h"
+#include "host/core/progress.h"
 #include "host/cpu/lockstep_pairs.h"
 #include "host/cpu/union_find.h"
 #include "host/io/action_log.h"
@@ -185,7 +187,8 @@ TEST(Lockstep, FindsThePlantedCampaignAndLeavesViralAndFanAccountsAlone) {
   ActionLogReader reader(dir + "/actions.h5");
   const ActionIndex index = build_action_index(reader, 5000);
   SweepConfig config;
-  const LockstepResult r = find_campaigns(index, config);
+  const auto cpu = make_backend(BackendKind::cpu, {});
+  const LockstepResult r = find_campaigns(*cpu, index, config);
   EXPECT_LT(r.thresholds.max_log10_p, std::log10(config.lockstep.significance));
 
   std::map<int, int> flagged, total;
@@ -211,9 +214,10 @@ TEST(Lockstep, TheSameLogInAnotherRowOrderGivesTheSameResult) {
   log.write(dir + "/a.h5", false);
   log.write(dir + "/b.h5", true, 99);
   SweepConfig config;
+  const auto cpu = make_backend(BackendKind::cpu, {});
   ActionLogReader ra(dir + "/a.h5"), rb(dir + "/b.h5");
   const ActionIndex ia = build_action_index(ra, 1000), ib = build_action_index(rb, 777);
-  const LockstepResult a = find_campaigns(ia, config), b = find_campaigns(ib, config);
+  const LockstepResult a = find_campaigns(*cpu, ia, config), b = find_campaigns(*cpu, ib, config);
   EXPECT_EQ(ia.account_ids, ib.account_ids);
   EXPECT_EQ(a.campaign, b.campaign);
   EXPECT_EQ(a.partner, b.partner);
@@ -236,6 +240,63 @@ TEST(Lockstep, CommandWritesTheResultAndSummary) {
   const auto again = test::run_unfriend("-q lockstep " + dir + "/actions.h5 -o " + dir + "/out.h5");
   EXPECT_EQ(again.exit_code, 2);
 }
+
+// Every backend against the CPU reference: the same signature bits, the same pair matches, and
+// so the same campaigns.
+class LockstepBackend : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    set_quiet(true);
+    try {
+      backend_ = make_backend(backend_kind_from_string(GetParam()), BackendOptions{});
+    } catch (const InputError& e) {
+      UNFRIEND_SKIP_GPU_CASE("backend " + GetParam() + " unavailable: " + e.what());
+    }
+  }
+  std::unique_ptr<Backend> backend_;
+};
+
+TEST_P(LockstepBackend, SignaturesMatchesAndCampaignsEqualTheCpuReference) {
+  const std::string dir = test::scratch_dir();
+  planted_log().write(dir + "/actions.h5", true);
+  ActionLogReader reader(dir + "/actions.h5");
+  const ActionIndex index = build_action_index(reader, 4096);
+  std::vector<uint8_t> eligible(static_cast<size_t>(index.accounts()));
+  for (size_t a = 0; a < eligible.size(); ++a) eligible[a] = index.distinct_slots[a] >= 3 || a % 7 == 0;
+  for (int hashes : {1, 24, 33}) {
+    CandidateOptions options;
+    options.hashes = hashes;
+    options.tolerance = 960;
+    EXPECT_EQ(backend_->lockstep_signatures(index, eligible, options),
+              minhash_signatures(index, eligible, options))
+        << GetParam() << " hashes " << hashes;
+  }
+  CandidateOptions options;
+  const std::vector<AccountPair> pairs =
+      candidate_pairs(minhash_signatures(index, eligible, options), eligible, options);
+  ASSERT_GT(pairs.size(), 1000u);
+  LockstepRule rule;
+  const std::vector<PairMatch> got = backend_->lockstep_match_pairs(index, pairs, rule);
+  const std::vector<PairMatch> want = verify_pairs(index, pairs, rule);
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t p = 0; p < got.size(); ++p) {
+    ASSERT_EQ(got[p].shared, want[p].shared) << GetParam() << " pair " << p;
+    ASSERT_EQ(got[p].matched, want[p].matched) << GetParam() << " pair " << p;
+    ASSERT_EQ(got[p].nearby, want[p].nearby) << GetParam() << " pair " << p;
+    ASSERT_EQ(got[p].scale, want[p].scale) << GetParam() << " pair " << p;
+    // lgamma/log may differ in the last bits between the host's libm and the device's.
+    ASSERT_NEAR(got[p].log10_p, want[p].log10_p, 1e-9 * (1 + std::abs(want[p].log10_p)))
+        << GetParam() << " pair " << p;
+  }
+  SweepConfig config;
+  const auto cpu = make_backend(BackendKind::cpu, {});
+  EXPECT_EQ(find_campaigns(*backend_, index, config).campaign,
+            find_campaigns(*cpu, index, config).campaign)
+      << GetParam();
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, LockstepBackend, ::testing::Values("cpu", "cuda"),
+                         [](const auto& info) { return info.param; });
 
 struct BadLog {
   const char* name;

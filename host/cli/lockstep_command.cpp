@@ -27,6 +27,7 @@ struct LockstepArgs {
   int64_t min_tolerance = -1;
   double significance = -1;
   int threads = -1;
+  std::string backend;
   bool overwrite = false;
   bool json = false;
 };
@@ -59,6 +60,8 @@ void add_lockstep_command(CLI::App& app, CommandRun& run) {
   cmd->add_option("--significance", args->significance,
                   "Expected falsely linked pairs per run (default 0.01)");
   cmd->add_option("--threads", args->threads, "CPU threads (0: all cores)");
+  cmd->add_option("--backend", args->backend, "auto, cpu or cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   cmd->add_flag("--overwrite", args->overwrite, "Replace the output file if it exists");
   cmd->add_flag("--json", args->json, "Print the summary as JSON instead of text");
 
@@ -69,6 +72,7 @@ void add_lockstep_command(CLI::App& app, CommandRun& run) {
       if (args->min_tolerance >= 0) config.lockstep.min_tolerance_s = args->min_tolerance;
       if (args->significance >= 0) config.lockstep.significance = args->significance;
       if (args->threads >= 0) config.run.threads = args->threads;
+      if (!args->backend.empty()) config.run.backend = backend_kind_from_string(args->backend);
       validate_config(config, args->config_file.empty() ? "command line" : args->config_file);
       if (!args->overwrite && std::filesystem::exists(args->output)) {
         throw InputError(fmt::format("{}: output exists (use --overwrite to replace it)",
@@ -82,7 +86,11 @@ void add_lockstep_command(CLI::App& app, CommandRun& run) {
       const ActionIndex index = build_action_index(log, config.lockstep.block_rows);
       const double index_seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      LockstepResult result = find_campaigns(index, config);
+      BackendOptions backend_options;
+      backend_options.threads = config.run.threads;
+      backend_options.gpu_memory_bytes = config.run.gpu_memory_bytes;
+      const std::unique_ptr<Backend> backend = make_backend(config.run.backend, backend_options);
+      LockstepResult result = find_campaigns(*backend, index, config);
       result.seconds_index = index_seconds;
       nlohmann::json summary =
           lockstep_summary(index, result, config, args->input, config.output.top_clusters);

@@ -9,8 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "host/core/action_index.h"
 #include "host/core/features.h"
 #include "host/core/knn_graph.h"
+#include "host/core/lockstep_match.h"
+#include "host/core/lockstep_tokens.h"
 #include "host/core/matrix.h"
 
 namespace unfriend {
@@ -193,6 +196,18 @@ class Backend {
   virtual SpanningForest spanning_forest(const KnnGraph& graph,
                                          const std::vector<float>& distances,
                                          const std::vector<float>& core_distance) = 0;
+
+  /// MinHash signatures [accounts x options.hashes] of the accounts' token sets
+  /// (host/core/lockstep_tokens.h: two tokens per action, the smallest hash per function);
+  /// rows of accounts with eligible[a] == 0 are all ~0.
+  virtual std::vector<uint64_t> lockstep_signatures(const ActionIndex& index,
+                                                    const std::vector<uint8_t>& eligible,
+                                                    const CandidateOptions& options) = 0;
+
+  /// match_accounts (host/core/lockstep_match.h) of every pair of dense account indices.
+  virtual std::vector<PairMatch> lockstep_match_pairs(const ActionIndex& index,
+                                                      const std::vector<AccountPair>& pairs,
+                                                      const LockstepRule& rule) = 0;
 };
 
 /// The shape checks of Backend::density_labels and Backend::group_statistics (InputError):

@@ -134,6 +134,7 @@ std::map<std::string, Setter> make_setters(SweepConfig& c) {
   in("lockstep.background_ratio",
      [&](auto& n, auto& w) { c.lockstep.background_ratio = as_int32(n, w); });
   in("lockstep.significance", [&](auto& n, auto& w) { c.lockstep.significance = as_double(n, w); });
+  in("lockstep.attach_level", [&](auto& n, auto& w) { c.lockstep.attach_level = as_double(n, w); });
   in("lockstep.min_matches", [&](auto& n, auto& w) { c.lockstep.min_matches = as_int32(n, w); });
   in("lockstep.min_size", [&](auto& n, auto& w) { c.lockstep.min_size = as_int32(n, w); });
   in("lockstep.hashes", [&](auto& n, auto& w) { c.lockstep.hashes = as_int32(n, w); });
@@ -284,6 +285,8 @@ void validate_config(const SweepConfig& c, const std::string& source) {
         "lockstep.background_ratio", "must be between 2 and 1000");
   check(c.lockstep.significance > 0 && c.lockstep.significance < 1, "lockstep.significance",
         "must be in (0, 1)");
+  check(c.lockstep.attach_level > 0 && c.lockstep.attach_level < 1, "lockstep.attach_level",
+        "must be in (0, 1)");
   check(c.lockstep.min_matches >= 1, "lockstep.min_matches", "must be >= 1");
   check(c.lockstep.min_size >= 2, "lockstep.min_size", "must be >= 2");
   check(c.lockstep.hashes >= 1 && c.lockstep.hashes <= 256, "lockstep.hashes",
@@ -344,6 +347,7 @@ nlohmann::json config_to_json(const SweepConfig& c) {
                    {"tolerance_scales", c.lockstep.tolerance_scales},
                    {"background_ratio", c.lockstep.background_ratio},
                    {"significance", c.lockstep.significance},
+                   {"attach_level", c.lockstep.attach_level},
                    {"min_matches", c.lockstep.min_matches},
                    {"min_size", c.lockstep.min_size},
                    {"hashes", c.lockstep.hashes},

@@ -73,6 +73,9 @@ struct SweepConfig {
     // Expected number of falsely linked pairs in a run: the binomial tail a link needs is this
     // divided by the pairs tested (candidates x scales).
     double significance = 0.01;
+    // An account joins a campaign when its support links (p <= attach_level) into it are too
+    // many for chance: binomial tail <= significance / eligible accounts.
+    double attach_level = 0.01;
     int min_matches = 3;   // matched slots a linked pair needs at its tolerance
     int min_size = 10;     // smallest campaign reported
     int hashes = 24;       // MinHash functions over (slot, time bucket) tokens

@@ -13,10 +13,10 @@
 // (host/pipeline/lockstep.cpp), not from one data set.
 #pragma once
 
-#include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <limits>
+
+#include "host/core/host_device.h"
 
 namespace unfriend {
 
@@ -26,8 +26,7 @@ struct LockstepRule {
   int64_t min_tolerance = 60;  // seconds: the first tolerance; each next one is 4x the previous
   int scales = 3;
   int64_t background_ratio = 8;
-  int64_t tolerance(int scale) const { return min_tolerance << (2 * scale); }
-  int64_t widest_window() const { return tolerance(scales - 1) * background_ratio; }
+  UNFRIEND_HOST_DEVICE int64_t tolerance(int scale) const { return min_tolerance << (2 * scale); }
 };
 
 struct PairMatch {
@@ -40,31 +39,30 @@ struct PairMatch {
 };
 
 /// log10 P(X >= k) for X ~ Binomial(n, p), summed from k upward until the terms vanish.
-inline double binomial_tail_log10(int32_t n, int32_t k, double p) {
+UNFRIEND_HOST_DEVICE inline double binomial_tail_log10(int32_t n, int32_t k, double p) {
   if (k <= 0) return 0;
-  if (k > n) return -std::numeric_limits<double>::infinity();
-  const double lp = std::log(p), lq = std::log1p(-p);
-  double term = std::lgamma(n + 1.0) - std::lgamma(k + 1.0) - std::lgamma(n - k + 1.0) + k * lp +
-                (n - k) * lq;
+  if (k > n) return -HUGE_VAL;
+  const double lp = log(p), lq = log1p(-p);
+  double term = lgamma(n + 1.0) - lgamma(k + 1.0) - lgamma(n - k + 1.0) + k * lp + (n - k) * lq;
   double sum = 1.0;  // in units of the first term
   double ratio_term = 0;
   for (int32_t x = k; x < n; ++x) {
-    ratio_term += std::log(static_cast<double>(n - x) / (x + 1)) + lp - lq;
-    const double t = std::exp(ratio_term);
+    ratio_term += log(static_cast<double>(n - x) / (x + 1)) + lp - lq;
+    const double t = exp(ratio_term);
     sum += t;
     if (t < 1e-16 * sum) break;
   }
-  return (term + std::log(sum)) / std::log(10.0);
+  return (term + log(sum)) / 2.302585092994046;  // ln 10
 }
 
 /// `slot_*`/`time_*`: an account's actions sorted by (slot, time), as in ActionIndex;
 /// `distinct_*`: its number of distinct slots.
-inline PairMatch match_accounts(const uint32_t* slot_a, const int64_t* time_a, int64_t len_a,
+UNFRIEND_HOST_DEVICE inline PairMatch match_accounts(const uint32_t* slot_a, const int64_t* time_a, int64_t len_a,
                                 int32_t distinct_a, const uint32_t* slot_b, const int64_t* time_b,
                                 int64_t len_b, int32_t distinct_b, const LockstepRule& rule) {
   int32_t matched[kMaxToleranceScales] = {}, nearby[kMaxToleranceScales] = {};
   PairMatch m;
-  const int scales = std::min(rule.scales, kMaxToleranceScales);
+  const int scales = rule.scales < kMaxToleranceScales ? rule.scales : kMaxToleranceScales;
   int64_t i = 0, j = 0;
   while (i < len_a && j < len_b) {
     if (slot_a[i] < slot_b[j]) {
@@ -77,10 +75,11 @@ inline PairMatch match_accounts(const uint32_t* slot_a, const int64_t* time_a, i
       while (i_end < len_a && slot_a[i_end] == s) ++i_end;
       while (j_end < len_b && slot_b[j_end] == s) ++j_end;
       // Both runs are sorted by time: the smallest difference is between neighbours of a merge.
-      int64_t lag = std::numeric_limits<int64_t>::max();
+      int64_t lag = INT64_MAX;
       for (int64_t p = i, q = j; p < i_end && q < j_end;) {
         const int64_t d = time_a[p] - time_b[q];
-        lag = std::min(lag, d < 0 ? -d : d);
+        const int64_t gap = d < 0 ? -d : d;
+        if (gap < lag) lag = gap;
         if (d < 0) ++p; else ++q;
       }
       ++m.shared;

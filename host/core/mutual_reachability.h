@@ -7,11 +7,7 @@
 #include <limits>
 
 // Callable from device code too: the CUDA backend's forest kernels use these very rules.
-#if defined(__CUDACC__)
-#define UNFRIEND_HOST_DEVICE __host__ __device__
-#else
-#define UNFRIEND_HOST_DEVICE
-#endif
+#include "host/core/host_device.h"
 
 namespace unfriend {
 

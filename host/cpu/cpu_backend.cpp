@@ -2,6 +2,7 @@
 
 #include "host/cpu/components.h"
 #include "host/cpu/density_groups.h"
+#include "host/cpu/lockstep_pairs.h"
 #include "host/cpu/spanning_forest.h"
 #include "host/cpu/faiss_knn.h"
 #include "host/cpu/thread_limit.h"
@@ -40,6 +41,20 @@ class CpuBackend final : public Backend {
   SpanningForest spanning_forest(const KnnGraph& graph, const std::vector<float>& distances,
                                  const std::vector<float>& core_distance) override {
     return cpu_spanning_forest(graph, distances, core_distance);
+  }
+
+  std::vector<uint64_t> lockstep_signatures(const ActionIndex& index,
+                                            const std::vector<uint8_t>& eligible,
+                                            const CandidateOptions& options) override {
+    ThreadLimit limit(options_.threads);
+    return minhash_signatures(index, eligible, options);
+  }
+
+  std::vector<PairMatch> lockstep_match_pairs(const ActionIndex& index,
+                                              const std::vector<AccountPair>& pairs,
+                                              const LockstepRule& rule) override {
+    ThreadLimit limit(options_.threads);
+    return verify_pairs(index, pairs, rule);
   }
 
  private:

@@ -6,21 +6,6 @@
 
 namespace unfriend {
 
-namespace {
-
-uint64_t mix64(uint64_t x) {  // splitmix64's finaliser: a fast, well-mixed 64-bit hash
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
-
-int64_t floor_div(int64_t a, int64_t b) {
-  const int64_t q = a / b;
-  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
-}  // namespace
 
 std::vector<uint64_t> minhash_signatures(const ActionIndex& index,
                                          const std::vector<uint8_t>& eligible,
@@ -28,9 +13,7 @@ std::vector<uint64_t> minhash_signatures(const ActionIndex& index,
   const int64_t accounts = index.accounts();
   const int hashes = options.hashes;
   std::vector<uint64_t> seeds(static_cast<size_t>(hashes));
-  for (int h = 0; h < hashes; ++h) seeds[h] = mix64(options.seed * 0x100000001B3ULL + h);
-  const int64_t width = 2 * std::max<int64_t>(1, options.tolerance);
-  const int64_t shift = std::max<int64_t>(1, options.tolerance);
+  for (int h = 0; h < hashes; ++h) seeds[h] = minhash_seed(options.seed, h);
   std::vector<uint64_t> signatures(static_cast<size_t>(accounts * hashes),
                                    std::numeric_limits<uint64_t>::max());
 #pragma omp parallel for schedule(dynamic, 256)
@@ -39,11 +22,9 @@ std::vector<uint64_t> minhash_signatures(const ActionIndex& index,
     uint64_t* sig = signatures.data() + a * hashes;
     for (int64_t e = index.account_offsets[a]; e < index.account_offsets[a + 1]; ++e) {
       const int64_t t = index.account_time[e] - index.first_time;
-      const uint64_t slot = mix64(index.account_slot[e]);
       for (int grid = 0; grid < 2; ++grid) {
-        const int64_t bucket = floor_div(t + grid * shift, width);
-        const uint64_t token = mix64(slot ^ mix64(static_cast<uint64_t>(bucket) * 2 + grid));
-        for (int h = 0; h < hashes; ++h) sig[h] = std::min(sig[h], mix64(token ^ seeds[h]));
+        const uint64_t token = lockstep_token(index.account_slot[e], t, grid, options.tolerance);
+        for (int h = 0; h < hashes; ++h) sig[h] = std::min(sig[h], minhash_value(token, seeds[h]));
       }
     }
   }

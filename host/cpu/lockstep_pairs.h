@@ -11,17 +11,9 @@
 
 #include "host/core/action_index.h"
 #include "host/core/lockstep_match.h"
+#include "host/core/lockstep_tokens.h"
 
 namespace unfriend {
-
-struct CandidateOptions {
-  int64_t tolerance = 960;  // the widest tolerance; tokens use buckets of 2x it on two grids
-  int hashes = 24;
-  int window = 3;
-  uint64_t seed = 42;
-};
-
-using AccountPair = std::pair<uint32_t, uint32_t>;  // first < second
 
 /// MinHash signatures [accounts x hashes] of each account's token set: every action gives two
 /// tokens, (slot, bucket of width 2T) on grids shifted by T, so two actions within T of each

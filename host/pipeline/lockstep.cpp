@@ -70,9 +70,63 @@ void describe_campaign(const ActionIndex& index, const std::vector<uint32_t>& me
   c.median_delay = median_of(std::move(delays));
 }
 
+// Accounts with little activity cannot reach the link threshold with any one partner (four
+// actions in lockstep give p = 8^-4 at best), but one that is in step with many members of a
+// campaign is in it. Such an account joins the campaign that holds most of its support links
+// (pairs with p <= attach_level) when that many support links among its tested pairs is itself
+// improbable: binomial tail <= significance / eligible accounts.
+void attach_to_campaigns(const std::vector<AccountPair>& pairs, const std::vector<PairMatch>& matches,
+                         const SweepConfig::Lockstep& cfg, LockstepResult& result,
+                         std::vector<std::vector<uint32_t>>& members) {
+  const size_t n = result.campaign.size() ? result.campaign.size() : result.partner.size();
+  std::vector<int64_t> group(n, -1);
+  for (size_t g = 0; g < members.size(); ++g) {
+    for (uint32_t a : members[g]) group[a] = static_cast<int64_t>(g);
+  }
+  std::vector<int32_t> tested(n, 0);
+  std::vector<std::pair<uint32_t, int64_t>> support;
+  const double support_log10 = std::log10(cfg.attach_level);
+  for (size_t p = 0; p < pairs.size(); ++p) {
+    const uint32_t a = pairs[p].first, b = pairs[p].second;
+    ++tested[a];
+    ++tested[b];
+    const PairMatch& m = matches[p];
+    if (m.matched < cfg.min_matches || m.log10_p > support_log10) continue;
+    if (group[a] >= 0 && group[b] < 0) support.emplace_back(b, group[a]);
+    if (group[b] >= 0 && group[a] < 0) support.emplace_back(a, group[b]);
+  }
+  std::sort(support.begin(), support.end());
+  const double max_log10 =
+      std::log10(cfg.significance) - std::log10(std::max<int64_t>(1, result.eligible_accounts));
+  result.thresholds.attach_max_log10_p = max_log10;
+  for (size_t i = 0; i < support.size();) {
+    const uint32_t u = support[i].first;
+    int64_t best_group = -1;
+    int32_t best_count = 0;
+    while (i < support.size() && support[i].first == u) {
+      const int64_t g = support[i].second;
+      int32_t count = 0;
+      while (i < support.size() && support[i].first == u && support[i].second == g) {
+        ++count;
+        ++i;
+      }
+      if (count > best_count) {  // ties: the smaller group, which came first
+        best_count = count;
+        best_group = g;
+      }
+    }
+    if (binomial_tail_log10(tested[u], best_count, cfg.attach_level) <= max_log10) {
+      members[static_cast<size_t>(best_group)].push_back(u);
+      result.attach_links[u] = best_count;
+      ++result.attached_accounts;
+    }
+  }
+  for (auto& m : members) std::sort(m.begin(), m.end());
+}
+
 }  // namespace
 
-LockstepResult find_campaigns(const ActionIndex& index, const SweepConfig& config) {
+LockstepResult find_campaigns(Backend& backend, const ActionIndex& index, const SweepConfig& config) {
   const SweepConfig::Lockstep& cfg = config.lockstep;
   LockstepResult result;
   result.accounts = index.accounts();
@@ -87,6 +141,7 @@ LockstepResult find_campaigns(const ActionIndex& index, const SweepConfig& confi
   th.min_matches = cfg.min_matches;
   th.min_size = cfg.min_size;
   th.significance = cfg.significance;
+  th.attach_level = cfg.attach_level;
 
   const size_t n = static_cast<size_t>(result.accounts);
   std::vector<uint8_t> eligible(n, 0);
@@ -102,7 +157,7 @@ LockstepResult find_campaigns(const ActionIndex& index, const SweepConfig& confi
   options.window = cfg.window;
   options.seed = config.knn.seed;
   const std::vector<AccountPair> pairs =
-      candidate_pairs(minhash_signatures(index, eligible, options), eligible, options);
+      candidate_pairs(backend.lockstep_signatures(index, eligible, options), eligible, options);
   result.candidate_pairs = static_cast<int64_t>(pairs.size());
   result.seconds_candidates = seconds_since(start);
   // Every candidate is tested at every tolerance: at most `significance` false links expected.
@@ -115,7 +170,7 @@ LockstepResult find_campaigns(const ActionIndex& index, const SweepConfig& confi
                        th.rule.tolerance(th.rule.scales - 1), th.max_log10_p));
 
   start = std::chrono::steady_clock::now();
-  const std::vector<PairMatch> matches = verify_pairs(index, pairs, th.rule);
+  const std::vector<PairMatch> matches = backend.lockstep_match_pairs(index, pairs, th.rule);
   result.seconds_verify = seconds_since(start);
 
   start = std::chrono::steady_clock::now();
@@ -126,6 +181,7 @@ LockstepResult find_campaigns(const ActionIndex& index, const SweepConfig& confi
   result.partner_matches.assign(n, 0);
   result.partner_nearby.assign(n, 0);
   result.partner_tolerance.assign(n, 0);
+  result.attach_links.assign(n, 0);
   std::vector<uint8_t> linked(pairs.size(), 0);
   for (size_t p = 0; p < pairs.size(); ++p) {
     const PairMatch& m = matches[p];
@@ -160,6 +216,7 @@ LockstepResult find_campaigns(const ActionIndex& index, const SweepConfig& confi
     }
     members[static_cast<size_t>(group_of_root[r])].push_back(static_cast<uint32_t>(a));
   }
+  attach_to_campaigns(pairs, matches, cfg, result, members);
   std::vector<Campaign> campaigns(members.size());
   std::vector<double> similarity_sum(members.size(), 0.0), strength_sum(members.size(), 0.0);
   for (size_t p = 0; p < pairs.size(); ++p) {

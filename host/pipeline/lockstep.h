@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "host/core/action_index.h"
+#include "host/core/backend.h"
 #include "host/core/config.h"
 #include "host/core/lockstep_match.h"
 
@@ -36,6 +37,8 @@ struct LockstepThresholds {
   int min_size = 0;
   double significance = 0;
   double max_log10_p = 0;  // a link's binomial tail must be at most this (log10)
+  double attach_level = 0;
+  double attach_max_log10_p = 0;  // an attachment's tail of support links must be at most this
 };
 
 struct LockstepResult {
@@ -45,6 +48,7 @@ struct LockstepResult {
   int64_t eligible_accounts = 0;  // with at least min_matches distinct slots
   int64_t candidate_pairs = 0;
   int64_t linked_pairs = 0;
+  int64_t attached_accounts = 0;  // joined a campaign through many support links
   std::vector<int64_t> campaign;  // per dense account, -1 none
   std::vector<Campaign> campaigns;
   // Per account: its most similar linked partner (dense index, -1 none), as evidence.
@@ -54,11 +58,13 @@ struct LockstepResult {
   std::vector<int32_t> partner_matches;
   std::vector<int32_t> partner_nearby;
   std::vector<int32_t> partner_tolerance;  // seconds
+  std::vector<int32_t> attach_links;  // support links into its campaign when attached, else 0
   double seconds_index = 0, seconds_candidates = 0, seconds_verify = 0,
          seconds_campaigns = 0;
 };
 
-/// Runs the detector on an indexed log. Deterministic for a given config (seed = knn.seed).
-LockstepResult find_campaigns(const ActionIndex& index, const SweepConfig& config);
+/// Runs the detector on an indexed log, the signatures and pair matches on `backend`.
+/// Deterministic for a given config (seed = knn.seed), on any backend.
+LockstepResult find_campaigns(Backend& backend, const ActionIndex& index, const SweepConfig& config);
 
 }  // namespace unfriend

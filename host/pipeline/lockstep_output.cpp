@@ -24,6 +24,7 @@ nlohmann::json lockstep_summary(const ActionIndex& index, const LockstepResult& 
   j["eligible_accounts"] = r.eligible_accounts;
   j["candidate_pairs"] = r.candidate_pairs;
   j["linked_pairs"] = r.linked_pairs;
+  j["attached_accounts"] = r.attached_accounts;
   j["campaigns"] = static_cast<int64_t>(r.campaigns.size());
   j["flagged"] = flagged;
   const LockstepThresholds& t = r.thresholds;
@@ -32,7 +33,9 @@ nlohmann::json lockstep_summary(const ActionIndex& index, const LockstepResult& 
                      {"min_matches", t.min_matches},
                      {"min_size", t.min_size},
                      {"significance", t.significance},
-                     {"max_log10_p", t.max_log10_p}};
+                     {"max_log10_p", t.max_log10_p},
+                     {"attach_level", t.attach_level},
+                     {"attach_max_log10_p", t.attach_max_log10_p}};
   for (int c = 0; c < t.rule.scales; ++c) j["thresholds"]["tolerances_s"].push_back(t.rule.tolerance(c));
   j["seconds"] = {{"candidates", r.seconds_candidates},
                   {"verify", r.seconds_verify},
@@ -78,6 +81,7 @@ void write_lockstep_result(const std::string& path, bool overwrite, const Action
   out.write_int32("/evidence/partner_matches", r.partner_matches);
   out.write_int32("/evidence/partner_nearby", r.partner_nearby);
   out.write_int32("/evidence/partner_tolerance_s", r.partner_tolerance);
+  out.write_int32("/evidence/attach_links", r.attach_links);
 
   std::vector<int64_t> id, size, representative, slots, targets, count, first, last, edges;
   std::vector<int32_t> kind_code;
@@ -124,6 +128,9 @@ void write_lockstep_result(const std::string& path, bool overwrite, const Action
   out.set_attribute("/lockstep", "max_log10_p", t.max_log10_p);
   out.set_attribute("/lockstep", "candidate_pairs", r.candidate_pairs);
   out.set_attribute("/lockstep", "linked_pairs", r.linked_pairs);
+  out.set_attribute("/lockstep", "attach_level", t.attach_level);
+  out.set_attribute("/lockstep", "attach_max_log10_p", t.attach_max_log10_p);
+  out.set_attribute("/lockstep", "attached_accounts", r.attached_accounts);
   out.set_attribute("/", "unfriend_command", "lockstep");
   out.set_attribute("/", "summary", summary.dump());
   out.commit();
