@@ -184,6 +184,9 @@ void H5Writer::create_dataset(const std::string& dataset, int64_t file_type,
   H5Handle dcpl = io::plist_handle(H5Pcreate(H5P_DATASET_CREATE));
   if (!space || !dcpl)
     fail(fmt::format("{}: cannot create {}{}", path_, name, io::reason_suffix()));
+  // No creation/modification times in the object headers: the same data gives the same bytes
+  // (a generated world, a rerun sweep), whenever it is written.
+  H5Pset_obj_track_times(dcpl.get(), false);
 
   int64_t elements = 1;
   for (int64_t d : dims) elements *= d;
@@ -213,8 +216,9 @@ void H5Writer::create_dataset(const std::string& dataset, int64_t file_type,
 }
 
 void H5Writer::write_dataset(const std::string& dataset, int64_t file_type, int64_t memory_type,
-                             const std::vector<int64_t>& dims, const void* data) {
-  create_dataset(dataset, file_type, dims, 0, 0);
+                             const std::vector<int64_t>& dims, const void* data,
+                             int64_t chunk_rows) {
+  create_dataset(dataset, file_type, dims, chunk_rows, 0);
   int64_t elements = 1;
   for (int64_t d : dims) elements *= d;
   if (elements == 0) return;
@@ -226,14 +230,16 @@ void H5Writer::write_dataset(const std::string& dataset, int64_t file_type, int6
   }
 }
 
-void H5Writer::write_int64(const std::string& dataset, const std::vector<int64_t>& values) {
+void H5Writer::write_int64(const std::string& dataset, const std::vector<int64_t>& values,
+                           int64_t chunk_rows) {
   write_dataset(dataset, H5T_STD_I64LE, H5T_NATIVE_INT64, {static_cast<int64_t>(values.size())},
-                values.data());
+                values.data(), chunk_rows);
 }
 
-void H5Writer::write_int32(const std::string& dataset, const std::vector<int32_t>& values) {
+void H5Writer::write_int32(const std::string& dataset, const std::vector<int32_t>& values,
+                           int64_t chunk_rows) {
   write_dataset(dataset, H5T_STD_I32LE, H5T_NATIVE_INT32, {static_cast<int64_t>(values.size())},
-                values.data());
+                values.data(), chunk_rows);
 }
 
 void H5Writer::write_float32(const std::string& dataset, const std::vector<float>& values) {

@@ -27,9 +27,12 @@ class H5Writer {
   H5Writer(const H5Writer&) = delete;
   H5Writer& operator=(const H5Writer&) = delete;
 
-  /// Datasets; intermediate groups are created as needed ("/labels/cluster").
-  void write_int64(const std::string& dataset, const std::vector<int64_t>& values);
-  void write_int32(const std::string& dataset, const std::vector<int32_t>& values);
+  /// Datasets; intermediate groups are created as needed ("/labels/cluster"). The integer
+  /// vectors can be chunked by `chunk_rows` (0: contiguous), for long logs read in blocks.
+  void write_int64(const std::string& dataset, const std::vector<int64_t>& values,
+                   int64_t chunk_rows = 0);
+  void write_int32(const std::string& dataset, const std::vector<int32_t>& values,
+                   int64_t chunk_rows = 0);
   void write_float32(const std::string& dataset, const std::vector<float>& values);
   void write_float64(const std::string& dataset, const std::vector<double>& values);
   void write_strings(const std::string& dataset, const std::vector<std::string>& values);
@@ -73,7 +76,7 @@ class H5Writer {
   void create_dataset(const std::string& dataset, int64_t file_type,
                       const std::vector<int64_t>& dims, int64_t chunk_rows, int gzip_level);
   void write_dataset(const std::string& dataset, int64_t file_type, int64_t memory_type,
-                     const std::vector<int64_t>& dims, const void* data);
+                     const std::vector<int64_t>& dims, const void* data, int64_t chunk_rows = 0);
   void write_attribute(const std::string& object, const std::string& name, int64_t type,
                        const void* value);
   [[noreturn]] void fail(const std::string& message);
