@@ -34,6 +34,16 @@ Populations (truth/kind):
                    member with group-specific timing jitter and skip rate (some groups exact).
 
 CLI: python bench/worlds/actionlog.py -o OUT.h5 --rows 200000 --seed 1 [--setting default|hard]
+         [--actions-out ACTIONS.h5]
+
+--actions-out also writes the raw action log that was aggregated, in the input format of
+`unfriend lockstep`: /actions/account (int64, the account's id as in /accounts/id of OUT.h5),
+/actions/target (int64, post id), /actions/time (int64, simulated seconds + EPOCH),
+/actions/kind (int32, 0 view 1 like 2 comment 3 share 4 report), rows in a seeded random order,
+chunked, uncompressed; plus the truth by account id (ascending): /truth/account, /truth/kind
+(codes as above), /truth/campaign (farm / network id of click_farm and mass_report members,
+distinct across both kinds, else -1), /truth/dup_group, /truth/community. Its row order is drawn
+from a generator of its own, so OUT.h5 is the same with or without the option.
 """
 
 import argparse
@@ -55,6 +65,7 @@ N_KINDS = 5
 POP_QUANTILES = (0.5, 0.8, 0.95, 0.99)
 FAST_DELAY = 600
 SESSION_GAP = 1800
+EPOCH = 1_700_000_000           # second 0 in the --actions-out log (2023-11-14 22:13:20 UTC)
 
 FEATURE_NAMES = (
     [f"hour_share_{h:02d}" for h in range(24)]
@@ -507,7 +518,8 @@ def aggregate(N, acc, post, t, kind, posts):
 # world
 # ----------------------------------------------------------------------------------------------
 
-def build(rows, seed, setting, verbose=True):
+def build(rows, seed, setting, verbose=True, keep_log=False):
+    """The world. With keep_log, also the action log (account index, post, t, kind) at the end."""
     cfg = SETTINGS[setting]
     rng = np.random.default_rng([seed, 0xAC7105])
     t0 = time.time()
@@ -700,7 +712,8 @@ def build(rows, seed, setting, verbose=True):
     log(f"action log: {len(acc)} actions ({len(missing)} accounts topped up)")
     F = aggregate(N, acc, post.astype(np.int64), tt.astype(np.int64), kk.astype(np.int64), posts)
     log("aggregated")
-    return F.astype(np.float32), kindv, farm, dup, comm, meta, len(acc)
+    out = (F.astype(np.float32), kindv, farm, dup, comm, meta, len(acc))
+    return out + ((acc, post, tt, kk),) if keep_log else out
 
 
 def unique_ids(rng, n):
@@ -730,6 +743,37 @@ def write(path, F, kindv, farm, dup, comm, seed, setting, generator, rng, featur
         f.create_dataset("/truth/dup_group", data=dup[perm], dtype=np.int64)
         f.create_dataset("/truth/kind", data=kindv[perm], dtype=np.int32)
         f.create_dataset("/truth/community", data=comm[perm], dtype=np.int64)
+    return perm, ids
+
+
+def write_actions(path, actions, account_id, kindv, farm, dup, comm, seed, setting,
+                  chunk=1 << 20):
+    """The raw action log (see --actions-out); account_id[i] is the id of account index i."""
+    acc, post, t, kind = actions
+    M = len(acc)
+    order = np.random.default_rng([seed, 0xAC7105, 0xAC710]).permutation(M)
+    cols = (("account", np.int64, lambda o: account_id[acc[o]]),
+            ("target", np.int64, lambda o: post[o]),
+            ("time", np.int64, lambda o: t[o].astype(np.int64) + EPOCH),
+            ("kind", np.int32, lambda o: kind[o]))
+    with h5py.File(path, "w") as f:
+        f.attrs["generator"] = "actionlog"
+        f.attrs["seed"] = int(seed)
+        f.attrs["setting"] = setting
+        f.attrs["epoch"] = EPOCH
+        ds = {name: f.create_dataset(f"/actions/{name}", shape=(M,), dtype=dt,
+                                     chunks=(max(1, min(M, chunk)),))
+              for name, dt, _ in cols}
+        for s in range(0, M, chunk):
+            o = order[s:s + chunk]
+            for name, dt, get in cols:
+                ds[name][s:s + len(o)] = get(o).astype(dt)
+        srt = np.argsort(account_id)
+        f.create_dataset("/truth/account", data=account_id[srt], dtype=np.int64)
+        f.create_dataset("/truth/kind", data=kindv[srt], dtype=np.int32)
+        f.create_dataset("/truth/campaign", data=farm[srt], dtype=np.int64)  # -1 off kinds 2, 3
+        f.create_dataset("/truth/dup_group", data=dup[srt], dtype=np.int64)
+        f.create_dataset("/truth/community", data=comm[srt], dtype=np.int64)
 
 
 def main(argv=None):
@@ -738,19 +782,29 @@ def main(argv=None):
     ap.add_argument("--rows", type=int, default=200_000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--setting", default="default", choices=sorted(SETTINGS))
+    ap.add_argument("--actions-out", metavar="PATH",
+                    help="also write the raw action log (input of `unfriend lockstep`) and truth")
     ap.add_argument("--quiet", action="store_true")
     a = ap.parse_args(argv)
     t0 = time.time()
-    F, kindv, farm, dup, comm, meta, n_actions = build(a.rows, a.seed, a.setting, not a.quiet)
+    F, kindv, farm, dup, comm, meta, n_actions, *log = build(a.rows, a.seed, a.setting,
+                                                             not a.quiet, bool(a.actions_out))
     if not np.isfinite(F).all() or (np.abs(F).sum(1) == 0).any():
         raise SystemExit("internal error: non-finite or all-zero rows")
-    write(a.output, F, kindv, farm, dup, comm, a.seed, a.setting, "actionlog",
-          np.random.default_rng([a.seed, 0x5EED]), FEATURE_NAMES)
+    perm, ids = write(a.output, F, kindv, farm, dup, comm, a.seed, a.setting, "actionlog",
+                      np.random.default_rng([a.seed, 0x5EED]), FEATURE_NAMES)
+    if a.actions_out:
+        del F
+        account_id = np.empty(len(ids), np.int64)
+        account_id[perm] = ids  # row j of OUT.h5 is account perm[j], with id ids[j]
+        write_actions(a.actions_out, log[0], account_id, kindv, farm, dup, comm, a.seed,
+                      a.setting)
     if not a.quiet:
         names = ["genuine", "dense_genuine", "click_farm", "mass_report", "near_duplicate"]
         cnt = np.bincount(kindv, minlength=5)
         print(f"actionlog setting={a.setting} seed={a.seed} rows={a.rows} actions={n_actions} "
-              f"time={time.time() - t0:.1f}s -> {a.output}", file=sys.stderr)
+              f"time={time.time() - t0:.1f}s -> {a.output}"
+              + (f" (action log -> {a.actions_out})" if a.actions_out else ""), file=sys.stderr)
         print("  " + ", ".join(f"{nm}={c}" for nm, c in zip(names, cnt)), file=sys.stderr)
         for m in meta:
             print("  " + " ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
