@@ -68,7 +68,7 @@ bool gpu_lockstep_match_pairs(GpuResources& resources, const ActionIndex& index,
   const int64_t total = static_cast<int64_t>(pairs.size());
   if (total == 0) return true;
   const int64_t budget = resources.planning_budget(tuning);
-  const int64_t fixed = index_bytes(index);
+  const int64_t fixed = index_bytes(index) + aligned(index.slots() * 8);
   const int64_t per_pair = 8 + static_cast<int64_t>(sizeof(PairMatch));
   if (fixed + aligned(per_pair * 1024) > budget) return false;
   const int64_t chunk = std::min(total, std::max<int64_t>(1024, (budget - fixed) / per_pair / 2));
@@ -81,6 +81,7 @@ bool gpu_lockstep_match_pairs(GpuResources& resources, const ActionIndex& index,
   Scratch<uint32_t> slot = stack.take<uint32_t>(static_cast<size_t>(index.actions));
   Scratch<int64_t> time = stack.take<int64_t>(static_cast<size_t>(index.actions));
   Scratch<int32_t> distinct = stack.take<int32_t>(n);
+  Scratch<int64_t> first_time = stack.take<int64_t>(static_cast<size_t>(index.slots()));
   Scratch<uint32_t> pair_a = stack.take<uint32_t>(static_cast<size_t>(chunk));
   Scratch<uint32_t> pair_b = stack.take<uint32_t>(static_cast<size_t>(chunk));
   Scratch<PairMatch> match = stack.take<PairMatch>(static_cast<size_t>(chunk));
@@ -90,6 +91,7 @@ bool gpu_lockstep_match_pairs(GpuResources& resources, const ActionIndex& index,
   upload(slot.data(), index.account_slot.data(), index.account_slot.size(), stream);
   upload(time.data(), index.account_time.data(), index.account_time.size(), stream);
   upload(distinct.data(), index.distinct_slots.data(), n, stream);
+  upload(first_time.data(), index.slot_first_time.data(), index.slot_first_time.size(), stream);
   out.resize(pairs.size());
   std::vector<uint32_t> host_a(static_cast<size_t>(chunk)), host_b(static_cast<size_t>(chunk));
   for (int64_t first = 0; first < total; first += chunk) {
@@ -101,7 +103,8 @@ bool gpu_lockstep_match_pairs(GpuResources& resources, const ActionIndex& index,
     upload(pair_a.data(), host_a.data(), static_cast<size_t>(count), stream);
     upload(pair_b.data(), host_b.data(), static_cast<size_t>(count), stream);
     UNFRIEND_CUDA_TRY(kernels::lockstep_match(offsets.data(), slot.data(), time.data(),
-                                              distinct.data(), pair_a.data(), pair_b.data(), count,
+                                              distinct.data(), first_time.data(), pair_a.data(),
+                                              pair_b.data(), count,
                                               rule, match.data(), stream));
     const std::vector<PairMatch> part = download(match.data(), static_cast<size_t>(count), stream);
     std::copy(part.begin(), part.end(), out.begin() + first);

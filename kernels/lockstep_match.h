@@ -14,7 +14,8 @@ namespace unfriend::kernels {
 /// arrays (as in ActionIndex).
 cudaError_t lockstep_match(const int64_t* account_offsets, const uint32_t* account_slot,
                            const int64_t* account_time, const int32_t* distinct_slots,
-                           const uint32_t* pair_a, const uint32_t* pair_b, int64_t pairs,
+                           const int64_t* slot_first_time, const uint32_t* pair_a,
+                           const uint32_t* pair_b, int64_t pairs,
                            LockstepRule rule, PairMatch* out, cudaStream_t stream);
 
 }  // namespace unfriend::kernels

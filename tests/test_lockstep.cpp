@@ -55,8 +55,9 @@ constexpr int64_t kStart = 1700000000;
 constexpr int64_t kDay = 86400;
 
 // Genuine background with a viral post and a fan base (hard negatives), and one mass-reporting
-// campaign of 40 accounts that reports 25 activist posts within minutes, at 80% participation,
-// camouflaged with ordinary activity.
+// campaign of 40 accounts that reports 25 activist posts (which genuine accounts view too) in
+// waves of 3 minutes, 10 minutes to 3 hours after each post, at 80% participation, camouflaged
+// with ordinary activity.
 Log planted_log() {
   Log log;
   std::mt19937_64 rng(11);
@@ -73,15 +74,27 @@ Log planted_log() {
     ordinary(id, 5 + static_cast<int>(u(rng) * 25));
     if (g < 600) log.add(id, 50000, kStart + 3 * kDay + static_cast<int64_t>(u(rng) * 7200), 1);
   }
-  std::lognormal_distribution<double> fan_delay(std::log(2400.0), 1.0);
+  // Fans: each with its own typical delay (5 to 60 minutes), independent from post to post.
   for (int64_t f = 0; f < 150; ++f) {
     const int64_t id = 300000 + f;
     log.truth[id] = 1;
     ordinary(id, 5);
+    std::lognormal_distribution<double> fan_delay(std::log(300.0 + u(rng) * 3300), 0.8);
     for (int p = 0; p < 40; ++p) {
       if (u(rng) < 0.6) {
         log.add(id, 60000 + p, kStart + p * 8 * 3600 + static_cast<int64_t>(fan_delay(rng)), 1);
       }
+    }
+  }
+  // Activist posts: organic views first, then a wave of reports a varying while after each post.
+  std::lognormal_distribution<double> view_delay(std::log(1800.0), 1.0);
+  std::vector<int64_t> wave(25);
+  for (int p = 0; p < 25; ++p) {
+    const int64_t posted = kStart + p * 12 * 3600;
+    wave[p] = posted + 600 + static_cast<int64_t>(u(rng) * 10200);
+    for (int v = 0; v < 30; ++v) {
+      log.add(100000 + static_cast<int64_t>(u(rng) * 2000) * 7, 70000 + p,
+              posted + static_cast<int64_t>(view_delay(rng)), 0);
     }
   }
   for (int64_t c = 0; c < 40; ++c) {
@@ -89,34 +102,42 @@ Log planted_log() {
     log.truth[id] = 2;
     ordinary(id, 6);
     for (int p = 0; p < 25; ++p) {
-      if (u(rng) < 0.8) {
-        log.add(id, 70000 + p, kStart + p * 12 * 3600 + 600 + static_cast<int64_t>(u(rng) * 180), 4);
-      }
+      if (u(rng) < 0.8) log.add(id, 70000 + p, wave[p] + static_cast<int64_t>(u(rng) * 180), 4);
     }
   }
   return log;
 }
 
-TEST(LockstepMatch, LagsAreCountedPerSharedSlotAtEachTolerance) {
-  // Account a: slot 1 at 100 and 5000, slot 2 at 10, slot 3 at 0, slot 5 at 0. Account b:
-  // slot 1 at 4200 (lag 800), slot 2 at 250 (lag 240), slot 4 at 0, slot 5 at 2000 (lag 2000).
-  const uint32_t slot_a[] = {1, 1, 2, 3, 5};
-  const int64_t time_a[] = {100, 5000, 10, 0, 0};
-  const uint32_t slot_b[] = {1, 2, 4, 5};
-  const int64_t time_b[] = {4200, 250, 0, 2000};
+TEST(LockstepMatch, MatchesAreJudgedAgainstTheAccountsOwnDelays) {
+  // Targets of slots 0..4 first acted on at 0, 0, 1000, 5000, 9000. Account a: slot 1 at 100,
+  // slot 2 at 1010, slot 3 at 5500. Account b: slot 1 at 130, slot 2 at 1300, slot 3 at 5520,
+  // slot 4 at 9000. Shared: slots 1-3, lags 30, 290, 20; delays a (100, 10, 500), b (130, 300,
+  // 520).
+  const int64_t first[] = {0, 0, 1000, 5000, 9000};
+  const uint32_t slot_a[] = {1, 2, 3};
+  const int64_t time_a[] = {100, 1010, 5500};
+  const uint32_t slot_b[] = {1, 2, 3, 4};
+  const int64_t time_b[] = {130, 1300, 5520, 9000};
   LockstepRule rule;
   rule.min_tolerance = 60;
-  rule.scales = 3;  // 60, 240, 960 s
-  rule.background_ratio = 4;
-  const PairMatch m = match_accounts(slot_a, time_a, 5, 4, slot_b, time_b, 4, 4, rule);
+  rule.scales = 2;  // 60 and 240 s
+  const PairMatch m = match_accounts(slot_a, time_a, 3, 3, slot_b, time_b, 4, 4, first, rule);
   EXPECT_EQ(m.shared, 3);
-  // At 960 s: slots 1 and 2 match, slot 5 is nearby (2000 <= 3840): tail P(X >= 2 | 3, 1/4).
-  // At 240 s: slot 2 matches, 1 nearby too (800 <= 960): P(X >= 1 | 2, 1/4) = 0.4375 is weaker.
-  EXPECT_EQ(m.scale, 2);
+  // At 60 s: slots 1 and 3 match; no delay pair from different slots is within 60 s, so the
+  // chance is (0 + 1) / (6 + 2) and the tail P(X >= 2 | 3, 1/8). At 240 s: still 2 matches, but
+  // 3 of the 6 cross pairs are within 240 s: chance 1/2, a tail of 0.5, weaker.
+  EXPECT_EQ(m.scale, 0);
   EXPECT_EQ(m.matched, 2);
-  EXPECT_EQ(m.nearby, 3);
-  EXPECT_NEAR(m.log10_p, std::log10(3 * 0.0625 * 0.75 + 0.015625), 1e-12);
-  EXPECT_DOUBLE_EQ(m.similarity, 2.0 / 6.0);
+  EXPECT_FLOAT_EQ(m.chance, 0.125f);
+  EXPECT_NEAR(m.log10_p, std::log10(3 * (1.0 / 64) * (7.0 / 8) + 1.0 / 512), 1e-12);
+  EXPECT_DOUBLE_EQ(m.similarity, 2.0 / 5.0);
+  // Accounts that react at the same delay to every post are not in step with each other: a's
+  // delays shifted so that every cross pair is as close as the aligned ones.
+  const int64_t same_a[] = {100, 1100, 5100};
+  const int64_t same_b[] = {110, 1110, 5110, 9000};
+  const PairMatch fans = match_accounts(slot_a, same_a, 3, 3, slot_b, same_b, 4, 4, first, rule);
+  EXPECT_EQ(fans.matched, 3);
+  EXPECT_GT(fans.log10_p, -1.0) << "chance " << fans.chance;
 }
 
 TEST(LockstepMatch, BinomialTailMatchesDirectSums) {
@@ -203,7 +224,7 @@ TEST(Lockstep, FindsThePlantedCampaignAndLeavesViralAndFanAccountsAlone) {
   ASSERT_EQ(r.campaigns.size(), 1u);
   EXPECT_EQ(action_kind_name(r.campaigns[0].kind), "report");
   EXPECT_EQ(r.campaigns[0].targets, 25);
-  EXPECT_LT(r.campaigns[0].median_delay, 180);
+  EXPECT_LT(r.campaigns[0].median_delay, 180);  // after the first member, on each target
   // MinHash candidates lose nothing the brute-force oracle links.
   EXPECT_EQ(found_campaigns(index, r), brute_force_campaigns(index, r));
 }
@@ -282,7 +303,7 @@ TEST_P(LockstepBackend, SignaturesMatchesAndCampaignsEqualTheCpuReference) {
   for (size_t p = 0; p < got.size(); ++p) {
     ASSERT_EQ(got[p].shared, want[p].shared) << GetParam() << " pair " << p;
     ASSERT_EQ(got[p].matched, want[p].matched) << GetParam() << " pair " << p;
-    ASSERT_EQ(got[p].nearby, want[p].nearby) << GetParam() << " pair " << p;
+    ASSERT_EQ(got[p].chance, want[p].chance) << GetParam() << " pair " << p;
     ASSERT_EQ(got[p].scale, want[p].scale) << GetParam() << " pair " << p;
     // lgamma/log may differ in the last bits between the host's libm and the device's.
     ASSERT_NEAR(got[p].log10_p, want[p].log10_p, 1e-9 * (1 + std::abs(want[p].log10_p)))

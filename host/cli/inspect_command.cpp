@@ -36,7 +36,12 @@ int run_inspect(InspectOptions& options) {
     fmt::print("{}", format_description(description));
   }
   std::fflush(stdout);
-  if (!description.valid_input) throw InputError(description.reason);
+  // An action log is judged as one; any other file as features.
+  if (description.actions.present) {
+    if (!description.actions.valid) throw InputError(description.actions.reason);
+  } else if (!description.valid_input) {
+    throw InputError(description.reason);
+  }
   return kExitOk;
 }
 

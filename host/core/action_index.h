@@ -13,6 +13,7 @@ struct ActionIndex {
   std::vector<int64_t> account_ids;  // sorted distinct account ids; index = dense account
   std::vector<int64_t> slot_target;  // per dense slot, sorted by (target, kind)
   std::vector<int32_t> slot_kind;
+  std::vector<int64_t> slot_first_time;  // the first action on the slot's target, any kind
 
   // Per account a: entries [account_offsets[a], account_offsets[a + 1]), sorted by (slot, time).
   std::vector<int64_t> account_offsets;
@@ -35,7 +36,7 @@ struct ActionIndex {
 
 inline int64_t ActionIndex::bytes() const {
   auto b = [](const auto& v) { return static_cast<int64_t>(v.size() * sizeof(v[0])); };
-  return b(account_ids) + b(slot_target) + b(slot_kind) + b(account_offsets) + b(account_slot) +
+  return b(account_ids) + b(slot_target) + b(slot_kind) + b(slot_first_time) + b(account_offsets) + b(account_slot) +
          b(account_time) + b(distinct_slots) + b(slot_offsets) + b(slot_account) + b(slot_time);
 }
 

@@ -131,8 +131,6 @@ std::map<std::string, Setter> make_setters(SweepConfig& c) {
      [&](auto& n, auto& w) { c.lockstep.min_tolerance_s = as_int(n, w); });
   in("lockstep.tolerance_scales",
      [&](auto& n, auto& w) { c.lockstep.tolerance_scales = as_int32(n, w); });
-  in("lockstep.background_ratio",
-     [&](auto& n, auto& w) { c.lockstep.background_ratio = as_int32(n, w); });
   in("lockstep.significance", [&](auto& n, auto& w) { c.lockstep.significance = as_double(n, w); });
   in("lockstep.attach_level", [&](auto& n, auto& w) { c.lockstep.attach_level = as_double(n, w); });
   in("lockstep.min_matches", [&](auto& n, auto& w) { c.lockstep.min_matches = as_int32(n, w); });
@@ -281,8 +279,6 @@ void validate_config(const SweepConfig& c, const std::string& source) {
         "lockstep.min_tolerance_s", "must be in [1, 86400] seconds");
   check(c.lockstep.tolerance_scales >= 1 && c.lockstep.tolerance_scales <= 8,
         "lockstep.tolerance_scales", "must be between 1 and 8");
-  check(c.lockstep.background_ratio >= 2 && c.lockstep.background_ratio <= 1000,
-        "lockstep.background_ratio", "must be between 2 and 1000");
   check(c.lockstep.significance > 0 && c.lockstep.significance < 1, "lockstep.significance",
         "must be in (0, 1)");
   check(c.lockstep.attach_level > 0 && c.lockstep.attach_level < 1, "lockstep.attach_level",
@@ -345,7 +341,6 @@ nlohmann::json config_to_json(const SweepConfig& c) {
                    {"min_size", c.clusters.min_size}};
   j["lockstep"] = {{"min_tolerance_s", c.lockstep.min_tolerance_s},
                    {"tolerance_scales", c.lockstep.tolerance_scales},
-                   {"background_ratio", c.lockstep.background_ratio},
                    {"significance", c.lockstep.significance},
                    {"attach_level", c.lockstep.attach_level},
                    {"min_matches", c.lockstep.min_matches},

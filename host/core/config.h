@@ -65,11 +65,10 @@ struct SweepConfig {
   } clusters;
 
   struct Lockstep {
-    // Tolerances tried: min_tolerance_s, then 4x each, tolerance_scales of them. A pair's
-    // slots with lag within background_ratio x T are its nearby ones (host/core/lockstep_match.h).
+    // Tolerances tried: min_tolerance_s, then 4x each, tolerance_scales of them
+    // (host/core/lockstep_match.h).
     int64_t min_tolerance_s = 60;
     int tolerance_scales = 3;
-    int background_ratio = 8;
     // Expected number of falsely linked pairs in a run: the binomial tail a link needs is this
     // divided by the pairs tested (candidates x scales).
     double significance = 0.01;

@@ -1,15 +1,16 @@
 // The lockstep rule that both backends follow: how two accounts' actions are compared, and when
-// their timing is synchronised beyond what their own co-activity explains.
+// their timing is synchronised beyond what their own reaction speeds explain.
 //
-// Two accounts share a slot (same target, same kind) when both acted on it; their lag there is
-// the smallest time difference between their actions on it. Accounts that merely react to the
-// same posts (a viral post, the posts of a page they follow) have lags spread over the time
-// scale of organic reactions; a campaign acts within a short window, over and over. So for each
-// tolerance T the pair's shared slots with lag <= W = background_ratio x T are its "nearby"
-// slots, and under the null that a nearby lag is equally likely anywhere in [-W, W] each lands
-// within T with probability T / W. The pair is synchronised at T when the binomial tail of its
-// matched slots (lag <= T) among its nearby ones is small; every tolerance is tried and the most
-// significant one is kept. Thresholds on that tail come from the number of pairs tested
+// Two accounts share a slot (same target, same kind) when both acted on it. Their lag there is
+// the smallest time difference between their actions on it; each one's delay is its first
+// action there after the target's first action by anyone (a stand-in for publication). Fans who
+// always react within minutes of a post are close to each other on every post without acting
+// together; a campaign's members act together. So the null keeps each account's own delays and
+// breaks their pairing: the chance that a lag is within T is the share of the pair's delay
+// pairs from different shared slots, d_a(s) and d_b(s'), that are within T of each other. The
+// pair is synchronised at T when the binomial tail of its matched slots (lag <= T) among its
+// shared slots is small under that chance; every tolerance is tried and the most significant is
+// kept. The threshold on that tail comes from the number of pairs tested
 // (host/pipeline/lockstep.cpp), not from one data set.
 #pragma once
 
@@ -21,20 +22,22 @@
 namespace unfriend {
 
 constexpr int kMaxToleranceScales = 8;
+/// Shared slots whose delays enter the null (the first ones in slot order): bounds the work of a
+/// pair of very active accounts and the device's per-thread memory.
+constexpr int kMaxNullSlots = 128;
 
 struct LockstepRule {
   int64_t min_tolerance = 60;  // seconds: the first tolerance; each next one is 4x the previous
   int scales = 3;
-  int64_t background_ratio = 8;
   UNFRIEND_HOST_DEVICE int64_t tolerance(int scale) const { return min_tolerance << (2 * scale); }
 };
 
 struct PairMatch {
   int32_t shared = 0;        // slots both acted on
   int32_t matched = 0;       // at the chosen tolerance: shared slots with lag <= T
-  int32_t nearby = 0;        // ... with lag <= background_ratio x T
   int32_t scale = 0;         // the chosen tolerance (index into the rule's scales)
-  double log10_p = 0;        // binomial tail of matched among nearby, at the chosen tolerance
+  float chance = 0;          // the null's probability that a shared slot matches at T
+  double log10_p = 0;        // binomial tail of matched among shared under that chance
   double similarity = 0;     // Jaccard over slots at the chosen tolerance
 };
 
@@ -42,6 +45,7 @@ struct PairMatch {
 UNFRIEND_HOST_DEVICE inline double binomial_tail_log10(int32_t n, int32_t k, double p) {
   if (k <= 0) return 0;
   if (k > n) return -HUGE_VAL;
+  if (p >= 1) return 0;
   const double lp = log(p), lq = log1p(-p);
   double term = lgamma(n + 1.0) - lgamma(k + 1.0) - lgamma(n - k + 1.0) + k * lp + (n - k) * lq;
   double sum = 1.0;  // in units of the first term
@@ -56,11 +60,15 @@ UNFRIEND_HOST_DEVICE inline double binomial_tail_log10(int32_t n, int32_t k, dou
 }
 
 /// `slot_*`/`time_*`: an account's actions sorted by (slot, time), as in ActionIndex;
-/// `distinct_*`: its number of distinct slots.
-UNFRIEND_HOST_DEVICE inline PairMatch match_accounts(const uint32_t* slot_a, const int64_t* time_a, int64_t len_a,
-                                int32_t distinct_a, const uint32_t* slot_b, const int64_t* time_b,
-                                int64_t len_b, int32_t distinct_b, const LockstepRule& rule) {
-  int32_t matched[kMaxToleranceScales] = {}, nearby[kMaxToleranceScales] = {};
+/// `distinct_*`: its number of distinct slots; `slot_first_time`: per slot, the first action
+/// on its target by anyone.
+UNFRIEND_HOST_DEVICE inline PairMatch match_accounts(
+    const uint32_t* slot_a, const int64_t* time_a, int64_t len_a, int32_t distinct_a,
+    const uint32_t* slot_b, const int64_t* time_b, int64_t len_b, int32_t distinct_b,
+    const int64_t* slot_first_time, const LockstepRule& rule) {
+  int32_t matched[kMaxToleranceScales] = {};
+  int64_t delay_a[kMaxNullSlots], delay_b[kMaxNullSlots];
+  int kept = 0;
   PairMatch m;
   const int scales = rule.scales < kMaxToleranceScales ? rule.scales : kMaxToleranceScales;
   int64_t i = 0, j = 0;
@@ -82,11 +90,13 @@ UNFRIEND_HOST_DEVICE inline PairMatch match_accounts(const uint32_t* slot_a, con
         if (gap < lag) lag = gap;
         if (d < 0) ++p; else ++q;
       }
-      ++m.shared;
-      for (int c = 0; c < scales; ++c) {
-        matched[c] += lag <= rule.tolerance(c);
-        nearby[c] += lag <= rule.tolerance(c) * rule.background_ratio;
+      if (kept < kMaxNullSlots) {
+        delay_a[kept] = time_a[i] - slot_first_time[s];
+        delay_b[kept] = time_b[j] - slot_first_time[s];
+        ++kept;
       }
+      ++m.shared;
+      for (int c = 0; c < scales; ++c) matched[c] += lag <= rule.tolerance(c);
       i = i_end;
       j = j_end;
     }
@@ -94,15 +104,26 @@ UNFRIEND_HOST_DEVICE inline PairMatch match_accounts(const uint32_t* slot_a, con
   m.log10_p = 1;
   for (int c = 0; c < scales; ++c) {
     if (matched[c] == 0) continue;
-    const double p = binomial_tail_log10(nearby[c], matched[c], 1.0 / rule.background_ratio);
+    // Delay pairs from different slots within T, smoothed so that none is certain or impossible.
+    const int64_t tolerance = rule.tolerance(c);
+    int64_t within = 0;
+    for (int x = 0; x < kept; ++x) {
+      for (int y = 0; y < kept; ++y) {
+        const int64_t d = delay_a[x] - delay_b[y];
+        within += x != y && d <= tolerance && d >= -tolerance;
+      }
+    }
+    const double cross = static_cast<double>(kept) * (kept - 1);
+    const double chance = (within + 1.0) / (cross + 2.0);
+    const double p = binomial_tail_log10(m.shared, matched[c], chance);
     if (p < m.log10_p) {
       m.log10_p = p;
       m.scale = c;
+      m.chance = static_cast<float>(chance);
     }
   }
   if (m.log10_p > 0) m.log10_p = 0;
   m.matched = matched[m.scale];
-  m.nearby = nearby[m.scale];
   const int64_t union_slots = static_cast<int64_t>(distinct_a) + distinct_b - m.matched;
   m.similarity = union_slots > 0 ? static_cast<double>(m.matched) / union_slots : 0.0;
   return m;

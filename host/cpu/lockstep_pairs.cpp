@@ -73,7 +73,8 @@ PairMatch match_pair(const ActionIndex& index, uint32_t a, uint32_t b, const Loc
   const int64_t b0 = index.account_offsets[b], b1 = index.account_offsets[b + 1];
   return match_accounts(index.account_slot.data() + a0, index.account_time.data() + a0, a1 - a0,
                         index.distinct_slots[a], index.account_slot.data() + b0,
-                        index.account_time.data() + b0, b1 - b0, index.distinct_slots[b], rule);
+                        index.account_time.data() + b0, b1 - b0, index.distinct_slots[b],
+                        index.slot_first_time.data(), rule);
 }
 
 std::vector<PairMatch> verify_pairs(const ActionIndex& index,

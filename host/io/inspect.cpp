@@ -1,6 +1,11 @@
 // describe_file: list every object, the root attributes, and run the input validation.
 #include "host/io/inspect.h"
 
+#include <limits>
+#include <map>
+
+#include "host/io/action_log.h"
+
 #include <fmt/format.h>
 #include <sys/stat.h>
 
@@ -187,6 +192,44 @@ void validate(FileDescription& out, const DescribeOptions& options) {
   out.valid_input = true;
 }
 
+void describe_actions(const std::string& file, ActionLogDescription& out) {
+  out.present = true;
+  try {
+    ActionLogReader reader(file);
+    out.rows = reader.info().rows;
+    out.has_kind = reader.info().has_kind;
+    const bool count = out.rows <= 100000000;
+    std::vector<int64_t> accounts, targets;
+    std::map<int32_t, int64_t> kinds;
+    out.first_time = std::numeric_limits<int64_t>::max();
+    out.last_time = std::numeric_limits<int64_t>::min();
+    reader.for_each_block(int64_t{1} << 22, [&](const ActionBlock& b) {
+      if (count) {
+        accounts.insert(accounts.end(), b.account.begin(), b.account.end());
+        targets.insert(targets.end(), b.target.begin(), b.target.end());
+      }
+      for (size_t i = 0; i < b.time.size(); ++i) {
+        out.first_time = std::min(out.first_time, b.time[i]);
+        out.last_time = std::max(out.last_time, b.time[i]);
+        ++kinds[b.kind[i]];
+      }
+    });
+    auto distinct = [](std::vector<int64_t>& v) {
+      std::sort(v.begin(), v.end());
+      return static_cast<int64_t>(std::unique(v.begin(), v.end()) - v.begin());
+    };
+    if (count) {
+      out.accounts = distinct(accounts);
+      out.targets = distinct(targets);
+    }
+    out.kinds.assign(kinds.begin(), kinds.end());
+    out.valid = true;
+  } catch (const InputError& e) {
+    out.valid = false;
+    out.reason = e.what();
+  }
+}
+
 std::string human_bytes(int64_t bytes) {
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   double value = static_cast<double>(bytes);
@@ -228,6 +271,9 @@ FileDescription describe_file(const std::string& file, const DescribeOptions& op
     // Only bad input is a verdict; out of memory and the like stay failures of the run.
     out.valid_input = false;
     out.reason = e.what();
+  }
+  for (const ObjectDescription& o : out.objects) {
+    if (o.path == "/actions/account") describe_actions(file, out.actions);
   }
   return out;
 }
@@ -274,8 +320,28 @@ std::string format_description(const FileDescription& d) {
         in.rows, in.cols, in.dtype, layout, in.features_path,
         in.has_ids ? fmt::format("from {} (unique)", in.ids_path) : std::string("= row index"),
         d.suggested_block_rows);
+  } else if (d.actions.present) {
+    text += "features: none (an action log; see below)\n";
   } else {
     text += fmt::format("input: NOT valid: {}\n", d.reason);
+  }
+  if (d.actions.present) {
+    const ActionLogDescription& a = d.actions;
+    if (!a.valid) {
+      text += fmt::format("action log: NOT valid: {}\n", a.reason);
+    } else {
+      std::vector<std::string> kinds;
+      for (const auto& [code, count] : a.kinds) {
+        kinds.push_back(fmt::format("{} {}", action_kind_name(code), count));
+      }
+      text += fmt::format(
+          "action log: valid: {} actions by {} accounts on {} targets, Unix time {} .. {} ({:.1f} "
+          "days); kinds: {}{}\n",
+          a.rows, a.accounts >= 0 ? std::to_string(a.accounts) : std::string("(not counted)"),
+          a.targets >= 0 ? std::to_string(a.targets) : std::string("(not counted)"), a.first_time,
+          a.last_time, (a.last_time - a.first_time) / 86400.0, fmt::join(kinds, ", "),
+          a.has_kind ? "" : " (no /actions/kind: all counted as view)");
+    }
   }
   return text;
 }
@@ -320,6 +386,22 @@ nlohmann::json description_to_json(const FileDescription& d) {
   } else {
     out["input"] = nullptr;
     out["reason"] = d.reason;
+  }
+  if (d.actions.present) {
+    const ActionLogDescription& a = d.actions;
+    nlohmann::json kinds = nlohmann::json::object();
+    for (const auto& [code, count] : a.kinds) kinds[action_kind_name(code)] = count;
+    out["actions"] = {{"valid", a.valid},
+                      {"reason", a.valid ? nlohmann::json(nullptr) : nlohmann::json(a.reason)},
+                      {"rows", a.rows},
+                      {"accounts", a.accounts >= 0 ? nlohmann::json(a.accounts) : nlohmann::json(nullptr)},
+                      {"targets", a.targets >= 0 ? nlohmann::json(a.targets) : nlohmann::json(nullptr)},
+                      {"first_time", a.first_time},
+                      {"last_time", a.last_time},
+                      {"has_kind", a.has_kind},
+                      {"kinds", kinds}};
+  } else {
+    out["actions"] = nullptr;
   }
   return out;
 }

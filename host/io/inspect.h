@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "host/io/feature_reader.h"
@@ -39,6 +40,19 @@ struct DescribeOptions {
   int64_t max_objects = 1000;  // listing cap for files with very many objects
 };
 
+/// An action log (/actions/*) found in the file, checked by reading every row.
+struct ActionLogDescription {
+  bool present = false;
+  bool valid = false;
+  std::string reason;  // the one-line InputError message when not valid
+  int64_t rows = 0;
+  int64_t accounts = -1;  // distinct; -1 when not counted (logs over 100M rows)
+  int64_t targets = -1;
+  int64_t first_time = 0, last_time = 0;
+  bool has_kind = false;
+  std::vector<std::pair<int32_t, int64_t>> kinds;  // (code, actions), by code
+};
+
 struct FileDescription {
   std::string file;
   int64_t size_bytes = 0;
@@ -51,6 +65,7 @@ struct FileDescription {
   InputInfo input;     // filled when valid_input
   int64_t suggested_block_rows = 0;
   int64_t unique_ids = 0;  // rows whose ids were checked unique (valid input)
+  ActionLogDescription actions;
 };
 
 /// Never throws for bad input: a file that cannot be opened or is not valid input is described

@@ -69,6 +69,7 @@ ActionIndex build_action_index(const ActionLogReader& log, int64_t block_rows) {
   }
   index.slot_target.resize(slots.size());
   index.slot_kind.resize(slots.size());
+  index.slot_first_time.assign(slots.size(), std::numeric_limits<int64_t>::max());
   for (size_t s = 0; s < slots.size(); ++s) {
     index.slot_target[s] = slots[s].target;
     index.slot_kind[s] = slots[s].kind;
@@ -123,6 +124,21 @@ ActionIndex build_action_index(const ActionLogReader& log, int64_t block_rows) {
   index.slot_offsets.assign(slot_count + 1, 0);
   index.slot_account.resize(n);
   index.slot_time.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    int64_t& first = index.slot_first_time[entries[i].slot];
+    first = std::min(first, entries[i].time);
+  }
+  // The first action on a target is the earliest over its slots (its kinds), which are adjacent.
+  for (size_t s = 0; s < slot_count;) {
+    size_t e = s;
+    int64_t first = index.slot_first_time[s];
+    while (e < slot_count && index.slot_target[e] == index.slot_target[s]) {
+      first = std::min(first, index.slot_first_time[e]);
+      ++e;
+    }
+    for (size_t x = s; x < e; ++x) index.slot_first_time[x] = first;
+    s = e;
+  }
   for (size_t i = 0; i < n; ++i) {
     ++index.slot_offsets[entries[i].slot + 1];
     index.slot_account[i] = entries[i].account;

@@ -137,7 +137,6 @@ LockstepResult find_campaigns(Backend& backend, const ActionIndex& index, const 
   LockstepThresholds& th = result.thresholds;
   th.rule.min_tolerance = cfg.min_tolerance_s;
   th.rule.scales = cfg.tolerance_scales;
-  th.rule.background_ratio = cfg.background_ratio;
   th.min_matches = cfg.min_matches;
   th.min_size = cfg.min_size;
   th.significance = cfg.significance;
@@ -179,7 +178,8 @@ LockstepResult find_campaigns(Backend& backend, const ActionIndex& index, const 
   result.partner_log10_p.assign(n, 0.0f);
   result.partner_similarity.assign(n, 0.0f);
   result.partner_matches.assign(n, 0);
-  result.partner_nearby.assign(n, 0);
+  result.partner_shared.assign(n, 0);
+  result.partner_chance.assign(n, 0.0f);
   result.partner_tolerance.assign(n, 0);
   result.attach_links.assign(n, 0);
   std::vector<uint8_t> linked(pairs.size(), 0);
@@ -197,7 +197,8 @@ LockstepResult find_campaigns(Backend& backend, const ActionIndex& index, const 
         result.partner[self] = self == a ? b : a;
         result.partner_similarity[self] = static_cast<float>(m.similarity);
         result.partner_matches[self] = m.matched;
-        result.partner_nearby[self] = m.nearby;
+        result.partner_shared[self] = m.shared;
+        result.partner_chance[self] = m.chance;
         result.partner_tolerance[self] = static_cast<int32_t>(th.rule.tolerance(m.scale));
       }
     }

@@ -56,7 +56,8 @@ struct LockstepResult {
   std::vector<float> partner_log10_p;
   std::vector<float> partner_similarity;
   std::vector<int32_t> partner_matches;
-  std::vector<int32_t> partner_nearby;
+  std::vector<int32_t> partner_shared;
+  std::vector<float> partner_chance;
   std::vector<int32_t> partner_tolerance;  // seconds
   std::vector<int32_t> attach_links;  // support links into its campaign when attached, else 0
   double seconds_index = 0, seconds_candidates = 0, seconds_verify = 0,

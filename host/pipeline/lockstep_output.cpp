@@ -29,7 +29,6 @@ nlohmann::json lockstep_summary(const ActionIndex& index, const LockstepResult& 
   j["flagged"] = flagged;
   const LockstepThresholds& t = r.thresholds;
   j["thresholds"] = {{"tolerances_s", nlohmann::json::array()},
-                     {"background_ratio", t.rule.background_ratio},
                      {"min_matches", t.min_matches},
                      {"min_size", t.min_size},
                      {"significance", t.significance},
@@ -79,7 +78,8 @@ void write_lockstep_result(const std::string& path, bool overwrite, const Action
   out.write_float32("/evidence/partner_log10_p", r.partner_log10_p);
   out.write_float32("/evidence/partner_similarity", r.partner_similarity);
   out.write_int32("/evidence/partner_matches", r.partner_matches);
-  out.write_int32("/evidence/partner_nearby", r.partner_nearby);
+  out.write_int32("/evidence/partner_shared", r.partner_shared);
+  out.write_float32("/evidence/partner_chance", r.partner_chance);
   out.write_int32("/evidence/partner_tolerance_s", r.partner_tolerance);
   out.write_int32("/evidence/attach_links", r.attach_links);
 
@@ -121,7 +121,6 @@ void write_lockstep_result(const std::string& path, bool overwrite, const Action
   std::vector<int64_t> tolerances;
   for (int c = 0; c < t.rule.scales; ++c) tolerances.push_back(t.rule.tolerance(c));
   out.write_int64("/lockstep/tolerances_s", tolerances);
-  out.set_attribute("/lockstep", "background_ratio", t.rule.background_ratio);
   out.set_attribute("/lockstep", "min_matches", static_cast<int64_t>(t.min_matches));
   out.set_attribute("/lockstep", "min_size", static_cast<int64_t>(t.min_size));
   out.set_attribute("/lockstep", "significance", t.significance);
