@@ -47,6 +47,16 @@ struct Log {
     w.write_int64("/actions/target", pick(target));
     w.write_int64("/actions/time", pick(time));
     w.write_int32("/actions/kind", pick(kind));
+    std::vector<int64_t> ids, campaign;
+    std::vector<int32_t> kinds;
+    for (const auto& [id, what] : truth) {
+      ids.push_back(id);
+      kinds.push_back(what == 2 ? 3 : what);  // the campaign reports: a mass-reporting network
+      campaign.push_back(what == 2 ? 0 : -1);
+    }
+    w.write_int64("/truth/account", ids);
+    w.write_int32("/truth/kind", kinds);
+    w.write_int64("/truth/campaign", campaign);
     w.commit();
   }
 };
@@ -257,6 +267,12 @@ TEST(Lockstep, CommandWritesTheResultAndSummary) {
   EXPECT_EQ(out.read_int64("/accounts/id").size(), out.read_int64("/labels/campaign").size());
   EXPECT_EQ(out.read_int64("/campaigns/size").size(), 1u);
   EXPECT_LT(out.read_double_attribute("/lockstep", "max_log10_p"), -2.0);
+  // `unfriend evaluate` scores campaigns against an action-log world's truth.
+  const auto scored = test::run_unfriend("evaluate " + dir + "/out.h5 --truth " + dir + "/actions.h5");
+  ASSERT_EQ(scored.exit_code, 0) << scored.err;
+  EXPECT_NE(scored.out.find("precision 1.0000"), std::string::npos) << scored.out;
+  EXPECT_NE(scored.out.find("dense-genuine false-positive rate: 0.0000"), std::string::npos)
+      << scored.out;
   // An existing output is not replaced without --overwrite.
   const auto again = test::run_unfriend("-q lockstep " + dir + "/actions.h5 -o " + dir + "/out.h5");
   EXPECT_EQ(again.exit_code, 2);

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <unordered_map>
 
 #include "host/core/error.h"
@@ -61,26 +62,49 @@ EvalReport evaluate(const std::string& result_path, const std::string& truth_pat
 
   const std::vector<int64_t> result_ids = read_column(result, "/accounts/id", -1, "");
   const int64_t result_rows = static_cast<int64_t>(result_ids.size());
+  // A sweep result has clusters and duplicate groups; a lockstep result has campaigns, scored
+  // as the clusters; a result with both flags an account when any of them does.
+  const bool has_campaign = result.has("/labels/campaign");
+  const bool has_cluster = result.has("/labels/cluster") || !has_campaign;
   std::vector<int64_t> cluster =
-      read_column(result, "/labels/cluster", result_rows, "/accounts/id");
+      has_cluster ? read_column(result, "/labels/cluster", result_rows, "/accounts/id")
+                  : std::vector<int64_t>(static_cast<size_t>(result_rows), -1);
   std::vector<int64_t> dup_group =
-      read_column(result, "/labels/dup_group", result_rows, "/accounts/id");
+      has_cluster ? read_column(result, "/labels/dup_group", result_rows, "/accounts/id")
+                  : std::vector<int64_t>(static_cast<size_t>(result_rows), -1);
   check_labels(result, "/labels/cluster", cluster);
   check_labels(result, "/labels/dup_group", dup_group);
+  if (has_campaign) {
+    const std::vector<int64_t> campaign =
+        read_column(result, "/labels/campaign", result_rows, "/accounts/id");
+    check_labels(result, "/labels/campaign", campaign);
+    // Campaign ids after the cluster ids, so that the two never share a group.
+    int64_t offset = 0;
+    for (int64_t c : cluster) offset = std::max(offset, c + 1);
+    for (size_t i = 0; i < campaign.size(); ++i) {
+      if (campaign[i] >= 0 && cluster[i] < 0) cluster[i] = offset + campaign[i];
+    }
+  }
 
-  const std::vector<int64_t> truth_ids = read_column(truth, "/accounts/id", -1, "");
+  // Feature worlds key their truth by /accounts/id and /truth/farm; action-log worlds by
+  // /truth/account and /truth/campaign.
+  const bool action_truth = !truth.has("/accounts/id") && truth.has("/truth/account");
+  const std::string truth_id_path = action_truth ? "/truth/account" : "/accounts/id";
+  const std::vector<int64_t> truth_ids = read_column(truth, truth_id_path, -1, "");
   const int64_t truth_rows = static_cast<int64_t>(truth_ids.size());
-  const std::vector<int64_t> farm = read_column(truth, "/truth/farm", truth_rows, "/accounts/id");
+  const std::vector<int64_t> farm =
+      read_column(truth, action_truth && !truth.has("/truth/farm") ? "/truth/campaign" : "/truth/farm",
+                  truth_rows, truth_id_path);
   // Imported labelled data sets may carry no duplicate groups and no kinds.
   const bool has_dup = truth.has("/truth/dup_group");
   const bool has_kind = truth.has("/truth/kind");
   const std::vector<int64_t> truth_dup =
-      has_dup ? read_column(truth, "/truth/dup_group", truth_rows, "/accounts/id")
+      has_dup ? read_column(truth, "/truth/dup_group", truth_rows, truth_id_path)
               : std::vector<int64_t>(static_cast<size_t>(truth_rows), -1);
   std::vector<int32_t> kind(static_cast<size_t>(truth_rows));
   if (has_kind) {
     const std::vector<int64_t> codes =
-        read_column(truth, "/truth/kind", truth_rows, "/accounts/id");
+        read_column(truth, "/truth/kind", truth_rows, truth_id_path);
     for (size_t i = 0; i < codes.size(); ++i) {
       if (codes[i] < 0 || codes[i] >= kAccountKindCount) {
         throw InputError(fmt::format("{}: /truth/kind has code {} at row {} (expected 0-{}: {})",
