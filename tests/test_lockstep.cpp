@@ -335,6 +335,54 @@ TEST_P(LockstepBackend, SignaturesMatchesAndCampaignsEqualTheCpuReference) {
 INSTANTIATE_TEST_SUITE_P(Backends, LockstepBackend, ::testing::Values("cpu", "cuda"),
                          [](const auto& info) { return info.param; });
 
+TEST(Lockstep, SweepWithActionsAddsCampaignLabelsByAccountId) {
+  const std::string dir = test::scratch_dir();
+  const Log log = planted_log();
+  log.write(dir + "/actions.h5", true);
+  // Features for the log's accounts (random: nothing to find there) in another order, plus
+  // accounts the log does not have.
+  std::vector<int64_t> ids;
+  for (const auto& [id, what] : log.truth) ids.push_back(id);
+  std::reverse(ids.begin(), ids.end());
+  for (int64_t extra = 0; extra < 50; ++extra) ids.push_back(900000 + extra);
+  const int64_t rows = static_cast<int64_t>(ids.size());
+  {
+    H5Writer w(dir + "/features.h5", true);
+    const std::vector<float> features = test::random_normal(rows, 16, 5);
+    w.write_matrix("/accounts/features", features.data(), rows, 16);
+    w.write_int64("/accounts/id", ids);
+    w.commit();
+  }
+  const auto run = test::run_unfriend("-q sweep " + dir + "/features.h5 --actions " + dir +
+                                      "/actions.h5 -o " + dir + "/out.h5 --backend cpu");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("lockstep campaigns:    1"), std::string::npos) << run.out;
+  H5Reader out(dir + "/out.h5");
+  ASSERT_EQ(out.read_int64("/accounts/id"), ids);
+  const std::vector<int64_t> campaign = out.read_int64("/labels/campaign");
+  ASSERT_EQ(static_cast<int64_t>(campaign.size()), rows);
+  int64_t members = 0;
+  for (int64_t r = 0; r < rows; ++r) {
+    const auto truth = log.truth.find(ids[r]);
+    const bool planted = truth != log.truth.end() && truth->second == 2;
+    if (!planted) EXPECT_EQ(campaign[r], -1) << "id " << ids[r];
+    members += planted && campaign[r] == 0;
+  }
+  EXPECT_GE(members, 38);
+  EXPECT_EQ(out.read_int64("/campaigns/size").size(), 1u);
+  // A bad action log stops the sweep before the search, with one line and no output.
+  {
+    H5Writer w(dir + "/bad.h5", true);
+    w.write_int64("/actions/account", {1, 2});
+    w.commit();
+  }
+  const auto bad = test::run_unfriend("-q sweep " + dir + "/features.h5 --actions " + dir +
+                                      "/bad.h5 -o " + dir + "/bad-out.h5 --backend cpu");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("missing dataset /actions/target"), std::string::npos) << bad.err;
+  EXPECT_FALSE(test::file_exists(dir + "/bad-out.h5"));
+}
+
 struct BadLog {
   const char* name;
   std::function<void(H5Writer&)> write;

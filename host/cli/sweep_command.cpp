@@ -22,7 +22,7 @@ namespace unfriend::cli {
 
 namespace {
 struct SweepArgs {
-  std::string input, output, config_file, work_dir;
+  std::string input, output, config_file, work_dir, actions;
   std::string backend, knn_mode, metric, on_invalid, features, ids, max_memory, gpu_memory;
   int k = 0, threads = -1, min_pts = 0;
   int64_t block_rows = -1, seed = -1;
@@ -107,6 +107,7 @@ std::string resume_command(const SweepArgs& args) {
     words = {"unfriend", "sweep", args.input, "-o", args.output};
     if (!args.config_file.empty()) words.insert(words.end(), {"--config", args.config_file});
     if (!args.work_dir.empty()) words.insert(words.end(), {"--work-dir", args.work_dir});
+    if (!args.actions.empty()) words.insert(words.end(), {"--actions", args.actions});
     words.push_back("[your other options]");
   }
   std::string command;
@@ -135,6 +136,9 @@ void add_sweep_command(CLI::App& app, CommandRun& run) {
       ->required();
   cmd->add_option("-c,--config", args->config_file,
                   "TOML configuration (see configs/default.toml); options below override it");
+  cmd->add_option("--actions", args->actions,
+                  "Action log (HDF5, see `unfriend lockstep`) searched for lockstep campaigns too; "
+                  "accounts matched by id, /labels/campaign added");
   cmd->add_option("--backend", args->backend, "auto, cpu or cuda (default auto)");
   cmd->add_option("--threads", args->threads, "CPU threads (0: all cores)");
   cmd->add_option("-k,--k", args->k, "Neighbours per account in the kNN graph");
@@ -170,6 +174,7 @@ void add_sweep_command(CLI::App& app, CommandRun& run) {
     run = [args]() {
       SweepRequest request;
       request.input_path = args->input;
+      request.actions_path = args->actions;
       request.output_path = args->output;
       if (!args->config_file.empty()) {
         request.config = load_config(args->config_file);

@@ -60,29 +60,7 @@ nlohmann::json lockstep_summary(const ActionIndex& index, const LockstepResult& 
   return j;
 }
 
-void write_lockstep_result(const std::string& path, bool overwrite, const ActionIndex& index,
-                           const LockstepResult& r, const nlohmann::json& summary) {
-  H5Writer out(path, overwrite);
-  const size_t n = static_cast<size_t>(r.accounts);
-  out.write_int64("/accounts/id", index.account_ids);
-  out.write_int64("/labels/campaign", r.campaign);
-  std::vector<int64_t> actions(n), partner(n, -1);
-  std::vector<int32_t> distinct(index.distinct_slots.begin(), index.distinct_slots.end());
-  for (size_t a = 0; a < n; ++a) {
-    actions[a] = index.account_offsets[a + 1] - index.account_offsets[a];
-    if (r.partner[a] >= 0) partner[a] = index.account_ids[static_cast<size_t>(r.partner[a])];
-  }
-  out.write_int64("/accounts/actions", actions);
-  out.write_int32("/accounts/distinct_slots", distinct);
-  out.write_int64("/evidence/partner", partner);
-  out.write_float32("/evidence/partner_log10_p", r.partner_log10_p);
-  out.write_float32("/evidence/partner_similarity", r.partner_similarity);
-  out.write_int32("/evidence/partner_matches", r.partner_matches);
-  out.write_int32("/evidence/partner_shared", r.partner_shared);
-  out.write_float32("/evidence/partner_chance", r.partner_chance);
-  out.write_int32("/evidence/partner_tolerance_s", r.partner_tolerance);
-  out.write_int32("/evidence/attach_links", r.attach_links);
-
+void write_campaigns(H5Writer& out, const ActionIndex& index, const LockstepResult& r) {
   std::vector<int64_t> id, size, representative, slots, targets, count, first, last, edges;
   std::vector<int32_t> kind_code;
   std::vector<std::string> kind;
@@ -130,6 +108,32 @@ void write_lockstep_result(const std::string& path, bool overwrite, const Action
   out.set_attribute("/lockstep", "attach_level", t.attach_level);
   out.set_attribute("/lockstep", "attach_max_log10_p", t.attach_max_log10_p);
   out.set_attribute("/lockstep", "attached_accounts", r.attached_accounts);
+}
+
+void write_lockstep_result(const std::string& path, bool overwrite, const ActionIndex& index,
+                           const LockstepResult& r, const nlohmann::json& summary) {
+  H5Writer out(path, overwrite);
+  const size_t n = static_cast<size_t>(r.accounts);
+  out.write_int64("/accounts/id", index.account_ids);
+  out.write_int64("/labels/campaign", r.campaign);
+  std::vector<int64_t> actions(n), partner(n, -1);
+  std::vector<int32_t> distinct(index.distinct_slots.begin(), index.distinct_slots.end());
+  for (size_t a = 0; a < n; ++a) {
+    actions[a] = index.account_offsets[a + 1] - index.account_offsets[a];
+    if (r.partner[a] >= 0) partner[a] = index.account_ids[static_cast<size_t>(r.partner[a])];
+  }
+  out.write_int64("/accounts/actions", actions);
+  out.write_int32("/accounts/distinct_slots", distinct);
+  out.write_int64("/evidence/partner", partner);
+  out.write_float32("/evidence/partner_log10_p", r.partner_log10_p);
+  out.write_float32("/evidence/partner_similarity", r.partner_similarity);
+  out.write_int32("/evidence/partner_matches", r.partner_matches);
+  out.write_int32("/evidence/partner_shared", r.partner_shared);
+  out.write_float32("/evidence/partner_chance", r.partner_chance);
+  out.write_int32("/evidence/partner_tolerance_s", r.partner_tolerance);
+  out.write_int32("/evidence/attach_links", r.attach_links);
+
+  write_campaigns(out, index, r);
   out.set_attribute("/", "unfriend_command", "lockstep");
   out.set_attribute("/", "summary", summary.dump());
   out.commit();

@@ -7,6 +7,7 @@
 
 #include "host/core/action_index.h"
 #include "host/core/config.h"
+#include "host/io/h5_file.h"
 #include "host/pipeline/lockstep.h"
 
 namespace unfriend {
@@ -22,6 +23,10 @@ nlohmann::json lockstep_summary(const ActionIndex& index, const LockstepResult& 
 /// overwrite is off; nothing is left under `path` on failure.
 void write_lockstep_result(const std::string& path, bool overwrite, const ActionIndex& index,
                            const LockstepResult& result, const nlohmann::json& summary);
+
+/// /campaigns/* (one row per campaign) and the thresholds (attributes of /lockstep), for the
+/// lockstep result and for a sweep run with --actions.
+void write_campaigns(H5Writer& out, const ActionIndex& index, const LockstepResult& result);
 
 /// One line per campaign for the terminal.
 std::string render_lockstep_text(const nlohmann::json& summary);

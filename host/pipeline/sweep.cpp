@@ -18,11 +18,15 @@
 #include "host/core/progress.h"
 #include "host/cpu/faiss_knn.h"
 #include "host/cpu/knn_recall.h"
+#include "host/io/action_log.h"
 #include "host/io/feature_reader.h"
 #include "host/io/file_stamp.h"
 #include "host/io/h5_file.h"
+#include "host/pipeline/action_index.h"
 #include "host/pipeline/checkpoint.h"
 #include "host/pipeline/density.h"
+#include "host/pipeline/lockstep.h"
+#include "host/pipeline/lockstep_output.h"
 #include "host/pipeline/durable_file.h"
 #include "host/pipeline/groups.h"
 #include "host/pipeline/memory_plan.h"
@@ -189,6 +193,13 @@ SweepSummary run_sweep(const SweepRequest& request) {
   // The input's stamp before anything is read: compared again before results are written.
   const FileStamp input_stamp = file_stamp(request.input_path);
   FeatureReader reader(request.input_path, config.input.features, config.input.ids);
+  // The action log's layout is checked now too, not after the kNN graph.
+  std::unique_ptr<ActionLogReader> actions;
+  FileStamp actions_stamp;
+  if (!request.actions_path.empty()) {
+    actions_stamp = file_stamp(request.actions_path);
+    actions = std::make_unique<ActionLogReader>(request.actions_path);
+  }
   const InputInfo& info = reader.info();
   check_output_path(request.output_path, request.input_path, config.output.overwrite);
   std::vector<int64_t> ids = reader.read_ids();
@@ -292,7 +303,8 @@ SweepSummary run_sweep(const SweepRequest& request) {
   std::vector<float> squared_norms = std::move(loaded.squared_norms);
   stop_point();
 
-  check_unchanged(request.input_path, input_stamp);  // before hours of search on other data
+  check_unchanged(request.input_path, input_stamp);
+  if (actions) check_unchanged(request.actions_path, actions_stamp);  // before hours of search on other data
   clock.start("knn");
   KnnParams knn = config.knn;
   knn.metric = config.preprocess.metric;
@@ -342,6 +354,17 @@ SweepSummary run_sweep(const SweepRequest& request) {
   clock.stop();
   stop_point();
 
+  // Lockstep campaigns from the action log, on the same backend.
+  std::unique_ptr<ActionIndex> action_index;
+  std::unique_ptr<LockstepResult> lockstep;
+  if (actions) {
+    clock.start("lockstep");
+    action_index = std::make_unique<ActionIndex>(build_action_index(*actions, config.lockstep.block_rows));
+    lockstep = std::make_unique<LockstepResult>(find_campaigns(*backend, *action_index, config));
+    clock.stop();
+    stop_point();
+  }
+
   // Back to input rows: -2 marks rows that were not assessed.
   clock.start("write");
   const int64_t n = info.rows;
@@ -353,7 +376,22 @@ SweepSummary run_sweep(const SweepRequest& request) {
     cluster_label[row] = clusters.label[static_cast<size_t>(r)];
     dup_label[row] = dups.label[static_cast<size_t>(r)];
     score[row] = static_cast<float>(model.anomaly(model.core_distance[static_cast<size_t>(r)]));
-    flagged += cluster_label[row] >= 0 || dup_label[row] >= 0;
+  }
+  // Campaign labels by account id; accounts of the log without features are counted.
+  std::vector<int64_t> campaign_label(static_cast<size_t>(lockstep ? n : 0), -1);
+  int64_t log_accounts_matched = 0;
+  if (lockstep) {
+    const std::vector<int64_t>& log_ids = action_index->account_ids;
+    for (size_t row = 0; row < campaign_label.size(); ++row) {
+      const auto it = std::lower_bound(log_ids.begin(), log_ids.end(), ids[row]);
+      if (it == log_ids.end() || *it != ids[row]) continue;
+      ++log_accounts_matched;
+      campaign_label[row] = lockstep->campaign[static_cast<size_t>(it - log_ids.begin())];
+    }
+  }
+  for (size_t row = 0; row < static_cast<size_t>(n); ++row) {
+    flagged += cluster_label[row] >= 0 || dup_label[row] >= 0 ||
+               (lockstep && campaign_label[row] >= 0);
   }
   // The alarm: a sweep that would flag an unusually large share of its accounts says so plainly,
   // with the features whose scale is most extreme (the usual cause: a broken or rescaled feature).
@@ -417,6 +455,10 @@ SweepSummary run_sweep(const SweepRequest& request) {
   writer.write_int64("/labels/cluster", cluster_label);
   writer.write_int64("/labels/dup_group", dup_label);
   writer.write_float32("/labels/score", score);
+  if (lockstep) {
+    writer.write_int64("/labels/campaign", campaign_label);
+    write_campaigns(writer, *action_index, *lockstep);
+  }
   {
     std::vector<int64_t> id, size, core_size, representative;
     std::vector<std::string> kind;
@@ -582,6 +624,18 @@ SweepSummary run_sweep(const SweepRequest& request) {
                    {"representative_id", id_of(c.representative)}});
   }
   summary["top_clusters"] = top;
+  if (lockstep) {
+    nlohmann::json ls = lockstep_summary(*action_index, *lockstep, config, request.actions_path,
+                                         config.output.top_clusters);
+    int64_t campaign_accounts = 0;
+    for (int64_t c : campaign_label) campaign_accounts += c >= 0;
+    ls["log_accounts_with_features"] = log_accounts_matched;
+    ls["log_accounts_without_features"] = lockstep->accounts - log_accounts_matched;
+    ls["flagged_with_features"] = campaign_accounts;
+    summary["lockstep"] = ls;
+    summary["counts"]["campaigns"] = lockstep->campaigns.size();
+    summary["counts"]["campaign_accounts"] = campaign_accounts;
+  }
   summary["alarm"] = {{"tripped", alarm},
                       {"flagged_share", flagged_share},
                       {"limit", config.output.alarm_flagged_share},
@@ -646,6 +700,13 @@ SweepSummary run_sweep(const SweepRequest& request) {
                       clusters.rejected_loose);
   text += fmt::format("  near-duplicate groups: {} ({} accounts)\n", dups.groups.size(),
                       dup_accounts);
+  if (lockstep) {
+    text += fmt::format("  lockstep campaigns:    {} ({} accounts with features, {} more only in "
+                        "the action log)\n",
+                        lockstep->campaigns.size(), summary["counts"]["campaign_accounts"].get<int64_t>(),
+                        summary["lockstep"]["flagged"].get<int64_t>() -
+                            summary["counts"]["campaign_accounts"].get<int64_t>());
+  }
   text += fmt::format("  thresholds (from the data): eps distance {:.4g} ({}), duplicate "
                       "distance {:.4g} ({}), genuine core distance {:.4g}\n",
                       model.eps, model.eps_rule, model.duplicate_distance, model.duplicate_rule,

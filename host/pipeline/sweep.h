@@ -19,6 +19,8 @@ struct SweepRequest {
   std::string output_path;
   SweepConfig config;
   std::string config_source = "defaults";  // file the configuration came from
+  /// An action log to search for lockstep campaigns too (empty: none); accounts matched by id.
+  std::string actions_path;
   /// Checkpoint folder of the kNN stage; empty: "<output>.work" (see default_work_dir).
   std::string work_dir;
   /// Continue from the checkpoint in work_dir (none there: start from the beginning). Without
