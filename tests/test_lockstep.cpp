@@ -267,6 +267,14 @@ TEST(Lockstep, CommandWritesTheResultAndSummary) {
   EXPECT_EQ(out.read_int64("/accounts/id").size(), out.read_int64("/labels/campaign").size());
   EXPECT_EQ(out.read_int64("/campaigns/size").size(), 1u);
   EXPECT_LT(out.read_double_attribute("/lockstep", "max_log10_p"), -2.0);
+  // Any thread count gives the same result.
+  const auto serial = test::run_unfriend("-q lockstep " + dir + "/actions.h5 -o " + dir +
+                                         "/serial.h5 --threads 1");
+  ASSERT_EQ(serial.exit_code, 0) << serial.err;
+  H5Reader one(dir + "/serial.h5");
+  EXPECT_EQ(one.read_int64("/labels/campaign"), out.read_int64("/labels/campaign"));
+  EXPECT_EQ(one.read_int64("/evidence/partner"), out.read_int64("/evidence/partner"));
+  EXPECT_EQ(one.read_float32("/evidence/partner_log10_p"), out.read_float32("/evidence/partner_log10_p"));
   // `unfriend evaluate` scores campaigns against an action-log world's truth.
   const auto scored = test::run_unfriend("evaluate " + dir + "/out.h5 --truth " + dir + "/actions.h5");
   ASSERT_EQ(scored.exit_code, 0) << scored.err;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <parallel/algorithm>
+
 #include <algorithm>
 #include <limits>
 
@@ -25,6 +27,17 @@ struct Entry {  // one action, for the two sorts
   uint32_t slot;
   int64_t time;
 };
+
+// libstdc++'s parallel sort (OpenMP threads). Every sort here is by a total order on values, so
+// the result does not depend on the thread count.
+template <typename It, typename Less>
+void sort_values(It begin, It end, Less less) {
+  __gnu_parallel::sort(begin, end, less);
+}
+template <typename It>
+void sort_values(It begin, It end) {
+  __gnu_parallel::sort(begin, end);
+}
 
 }  // namespace
 
@@ -50,7 +63,7 @@ ActionIndex build_action_index(const ActionLogReader& log, int64_t block_rows) {
   ActionIndex index;
   index.actions = info.rows;
   index.account_ids = account;
-  std::sort(index.account_ids.begin(), index.account_ids.end());
+  sort_values(index.account_ids.begin(), index.account_ids.end());
   index.account_ids.erase(std::unique(index.account_ids.begin(), index.account_ids.end()),
                           index.account_ids.end());
   if (index.account_ids.size() < 2) {
@@ -59,7 +72,7 @@ ActionIndex build_action_index(const ActionLogReader& log, int64_t block_rows) {
   }
   std::vector<SlotKey> slots(n);
   for (size_t i = 0; i < n; ++i) slots[i] = {target[i], kind[i]};
-  std::sort(slots.begin(), slots.end());
+  sort_values(slots.begin(), slots.end());
   slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
   constexpr size_t kMaxIndex = std::numeric_limits<uint32_t>::max();
   if (index.account_ids.size() >= kMaxIndex || slots.size() >= kMaxIndex) {
@@ -78,11 +91,16 @@ ActionIndex build_action_index(const ActionLogReader& log, int64_t block_rows) {
   std::vector<Entry> entries(n);
   index.first_time = std::numeric_limits<int64_t>::max();
   index.last_time = std::numeric_limits<int64_t>::min();
-  for (size_t i = 0; i < n; ++i) {
+  const int64_t rows = static_cast<int64_t>(n);
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < rows; ++r) {
+    const size_t i = static_cast<size_t>(r);
     const auto a = std::lower_bound(index.account_ids.begin(), index.account_ids.end(), account[i]);
     const auto s = std::lower_bound(slots.begin(), slots.end(), SlotKey{target[i], kind[i]});
     entries[i] = {static_cast<uint32_t>(a - index.account_ids.begin()),
                   static_cast<uint32_t>(s - slots.begin()), time[i]};
+  }
+  for (size_t i = 0; i < n; ++i) {
     index.first_time = std::min(index.first_time, time[i]);
     index.last_time = std::max(index.last_time, time[i]);
   }
@@ -93,7 +111,7 @@ ActionIndex build_action_index(const ActionLogReader& log, int64_t block_rows) {
   std::vector<SlotKey>().swap(slots);
 
   // Per account, by (slot, time); the full order makes the index independent of the file order.
-  std::sort(entries.begin(), entries.end(), [](const Entry& x, const Entry& y) {
+  sort_values(entries.begin(), entries.end(), [](const Entry& x, const Entry& y) {
     if (x.account != y.account) return x.account < y.account;
     if (x.slot != y.slot) return x.slot < y.slot;
     return x.time < y.time;
@@ -115,7 +133,7 @@ ActionIndex build_action_index(const ActionLogReader& log, int64_t block_rows) {
   for (size_t a = 0; a < accounts; ++a) index.account_offsets[a + 1] += index.account_offsets[a];
 
   // Per slot, by (time, account).
-  std::sort(entries.begin(), entries.end(), [](const Entry& x, const Entry& y) {
+  sort_values(entries.begin(), entries.end(), [](const Entry& x, const Entry& y) {
     if (x.slot != y.slot) return x.slot < y.slot;
     if (x.time != y.time) return x.time < y.time;
     return x.account < y.account;
