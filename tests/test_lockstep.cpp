@@ -267,6 +267,12 @@ TEST(Lockstep, CommandWritesTheResultAndSummary) {
   EXPECT_EQ(out.read_int64("/accounts/id").size(), out.read_int64("/labels/campaign").size());
   EXPECT_EQ(out.read_int64("/campaigns/size").size(), 1u);
   EXPECT_LT(out.read_double_attribute("/lockstep", "max_log10_p"), -2.0);
+  // A memory limit the run cannot keep is refused with the numbers, and nothing is written.
+  const auto tight = test::run_unfriend("-q lockstep " + dir + "/actions.h5 -o " + dir +
+                                        "/tight.h5 --max-memory 20M");
+  EXPECT_EQ(tight.exit_code, 2);
+  EXPECT_NE(tight.err.find("over --max-memory 20.0 MiB"), std::string::npos) << tight.err;
+  EXPECT_FALSE(test::file_exists(dir + "/tight.h5"));
   // Any thread count gives the same result.
   const auto serial = test::run_unfriend("-q lockstep " + dir + "/actions.h5 -o " + dir +
                                          "/serial.h5 --threads 1");

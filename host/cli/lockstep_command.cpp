@@ -17,6 +17,7 @@
 #include "host/pipeline/durable_file.h"
 #include "host/pipeline/lockstep.h"
 #include "host/pipeline/lockstep_output.h"
+#include "host/pipeline/memory_plan.h"
 
 namespace unfriend::cli {
 
@@ -27,7 +28,7 @@ struct LockstepArgs {
   int64_t min_tolerance = -1;
   double significance = -1;
   int threads = -1;
-  std::string backend;
+  std::string backend, max_memory;
   bool overwrite = false;
   bool json = false;
 };
@@ -62,6 +63,9 @@ void add_lockstep_command(CLI::App& app, CommandRun& run) {
   cmd->add_option("--threads", args->threads, "CPU threads (0: all cores)");
   cmd->add_option("--backend", args->backend, "auto, cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  cmd->add_option("--max-memory", args->max_memory,
+                  "Host memory the run may use (\"8G\"); a log that needs more is refused up "
+                  "front with the numbers");
   cmd->add_flag("--overwrite", args->overwrite, "Replace the output file if it exists");
   cmd->add_flag("--json", args->json, "Print the summary as JSON instead of text");
 
@@ -73,6 +77,9 @@ void add_lockstep_command(CLI::App& app, CommandRun& run) {
       if (args->significance >= 0) config.lockstep.significance = args->significance;
       if (args->threads >= 0) config.run.threads = args->threads;
       if (!args->backend.empty()) config.run.backend = backend_kind_from_string(args->backend);
+      if (!args->max_memory.empty()) {
+        config.run.max_memory_bytes = parse_bytes(args->max_memory, "--max-memory");
+      }
       validate_config(config, args->config_file.empty() ? "command line" : args->config_file);
       if (!args->overwrite && std::filesystem::exists(args->output)) {
         throw InputError(fmt::format("{}: output exists (use --overwrite to replace it)",
@@ -83,6 +90,17 @@ void add_lockstep_command(CLI::App& app, CommandRun& run) {
       ActionLogReader log(args->input);
       log_info(fmt::format("lockstep: reading {} ({} actions{})", args->input, log.info().rows,
                            log.info().has_kind ? "" : ", no /actions/kind: all one kind"));
+      const int64_t limit = config.run.max_memory_bytes;
+      // What the process holds already (libraries, the index once built) counts too.
+      auto refuse_over = [&](int64_t more, const char* what) {
+        const int64_t need = more + resident_bytes_now();
+        if (limit > 0 && need > limit) {
+          throw InputError(fmt::format("{}: {} needs about {} for {} actions, over --max-memory {}",
+                                       args->input, what, human_bytes(static_cast<double>(need)),
+                                       log.info().rows, human_bytes(static_cast<double>(limit))));
+        }
+      };
+      refuse_over(action_index_peak_bytes(log.info().rows), "indexing the action log");
       const ActionIndex index = build_action_index(log, config.lockstep.block_rows);
       const double index_seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -12,6 +12,8 @@
 #include "host/core/progress.h"
 #include "host/cpu/lockstep_pairs.h"
 #include "host/cpu/union_find.h"
+#include "host/core/error.h"
+#include "host/pipeline/memory_plan.h"
 
 namespace unfriend {
 
@@ -150,6 +152,20 @@ LockstepResult find_campaigns(Backend& backend, const ActionIndex& index, const 
   }
 
   auto start = std::chrono::steady_clock::now();
+  // With --max-memory, each allocation of the search is checked before it is made, against what
+  // the process holds already: refused with the numbers, never killed by the kernel.
+  auto check_memory = [&](int64_t more, const char* what) {
+    const int64_t limit = config.run.max_memory_bytes;
+    const int64_t need = more + resident_bytes_now();
+    if (limit > 0 && need > limit) {
+      throw InputError(fmt::format("lockstep: {} needs about {} ({} accounts, {} actions), over "
+                                   "--max-memory {}", what, human_bytes(static_cast<double>(need)),
+                                   result.accounts, result.actions,
+                                   human_bytes(static_cast<double>(limit))));
+    }
+  };
+  // Signatures, and per hash at most `window` pairs an account, held twice while merged.
+  check_memory(result.accounts * cfg.hashes * (8 + 16 * cfg.window), "the candidate search");
   CandidateOptions options;
   options.tolerance = th.rule.tolerance(th.rule.scales - 1);
   options.hashes = cfg.hashes;
@@ -159,6 +175,8 @@ LockstepResult find_campaigns(Backend& backend, const ActionIndex& index, const 
       candidate_pairs(backend.lockstep_signatures(index, eligible, options), eligible, options);
   result.candidate_pairs = static_cast<int64_t>(pairs.size());
   result.seconds_candidates = seconds_since(start);
+  check_memory(static_cast<int64_t>(pairs.size()) * static_cast<int64_t>(sizeof(PairMatch) + 1) +
+                   result.accounts * 48, "matching the candidate pairs");
   // Every candidate is tested at every tolerance: at most `significance` false links expected.
   th.max_log10_p = std::log10(cfg.significance) -
                    std::log10(std::max<double>(1.0, static_cast<double>(pairs.size()) * th.rule.scales));

@@ -1,5 +1,9 @@
 #include "host/pipeline/memory_plan.h"
 
+#include <unistd.h>
+
+#include <cstdio>
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -200,6 +204,16 @@ MemoryPlan fit_memory_plan(const MemoryPlanInput& input, int64_t limit_bytes,
           human_bytes(limit)));
     }
   }
+}
+
+int64_t resident_bytes_now() {
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (!f) return 0;
+  long long pages_total = 0, pages_resident = 0;
+  const int read = std::fscanf(f, "%lld %lld", &pages_total, &pages_resident);
+  std::fclose(f);
+  if (read != 2) return 0;
+  return static_cast<int64_t>(pages_resident) * static_cast<int64_t>(sysconf(_SC_PAGESIZE));
 }
 
 }  // namespace unfriend

@@ -61,4 +61,8 @@ MemoryPlan fit_memory_plan(const MemoryPlanInput& input, int64_t limit_bytes,
 /// "1.50 GiB", "12.0 MiB".
 std::string human_bytes(double bytes);
 
+/// The process's resident memory now (/proc/self/statm; 0 where it cannot be read): libraries,
+/// caches and what is already allocated, which a plan adds to what it will allocate.
+int64_t resident_bytes_now();
+
 }  // namespace unfriend
