@@ -239,6 +239,56 @@ TEST(Lockstep, FindsThePlantedCampaignAndLeavesViralAndFanAccountsAlone) {
   EXPECT_EQ(found_campaigns(index, r), brute_force_campaigns(index, r));
 }
 
+// A network too thinly spread for any one pair to be evidence: 40 accounts, each in 6 of 12
+// waves, so that a pair shares about three. Only the group test finds it.
+TEST(Lockstep, AThinlySpreadNetworkIsFoundAsAGroupNotByAnyPair) {
+  const std::string dir = test::scratch_dir();
+  Log log = planted_log();
+  std::mt19937_64 rng(23);
+  std::uniform_real_distribution<double> u(0, 1);
+  for (int64_t c = 0; c < 40; ++c) {
+    const int64_t id = 500000 + c;
+    log.truth[id] = 2;
+    std::vector<int> posts(12);
+    for (int p = 0; p < 12; ++p) posts[p] = p;
+    std::shuffle(posts.begin(), posts.end(), rng);
+    for (int i = 0; i < 6; ++i) {
+      const int p = posts[i];
+      const int64_t wave = kStart + p * 13 * 3600 + 900 + p * 977 % 9000;
+      log.add(id, 80000 + p, wave + static_cast<int64_t>(u(rng) * 120), 4);
+    }
+    for (int i = 0; i < 3; ++i) log.add(id, static_cast<int64_t>(u(rng) * 3000), kStart + static_cast<int64_t>(u(rng) * 14 * kDay), 1);
+  }
+  for (int p = 0; p < 12; ++p) {  // organic views first
+    for (int v = 0; v < 20; ++v) {
+      log.add(100000 + static_cast<int64_t>(u(rng) * 2000) * 7, 80000 + p,
+              kStart + p * 13 * 3600 + static_cast<int64_t>(u(rng) * 7200), 0);
+    }
+  }
+  log.write(dir + "/actions.h5", true);
+  ActionLogReader reader(dir + "/actions.h5");
+  const ActionIndex index = build_action_index(reader, 4096);
+  const auto cpu = make_backend(BackendKind::cpu, {});
+  auto thin_found = [&](const LockstepResult& r) {
+    int64_t found = 0;
+    for (int64_t a = 0; a < index.accounts(); ++a) {
+      found += index.account_ids[a] >= 500000 && r.campaign[a] >= 0;
+    }
+    return found;
+  };
+  SweepConfig config;
+  config.lockstep.group_permutations = 0;
+  EXPECT_EQ(thin_found(find_campaigns(*cpu, index, config)), 0) << "no pair is a link";
+  config.lockstep.group_permutations = 8;
+  const LockstepResult r = find_campaigns(*cpu, index, config);
+  EXPECT_GE(thin_found(r), 36);
+  EXPECT_GE(r.group_campaigns, 1);
+  for (int64_t a = 0; a < index.accounts(); ++a) {
+    const int kind = log.truth.at(index.account_ids[a]);
+    if (kind < 2) EXPECT_EQ(r.campaign[a], -1) << "account " << index.account_ids[a];
+  }
+}
+
 TEST(Lockstep, TheSameLogInAnotherRowOrderGivesTheSameResult) {
   const std::string dir = test::scratch_dir();
   const Log log = planted_log();

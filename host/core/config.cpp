@@ -133,6 +133,10 @@ std::map<std::string, Setter> make_setters(SweepConfig& c) {
      [&](auto& n, auto& w) { c.lockstep.tolerance_scales = as_int32(n, w); });
   in("lockstep.significance", [&](auto& n, auto& w) { c.lockstep.significance = as_double(n, w); });
   in("lockstep.attach_level", [&](auto& n, auto& w) { c.lockstep.attach_level = as_double(n, w); });
+  in("lockstep.group_permutations",
+     [&](auto& n, auto& w) { c.lockstep.group_permutations = as_int32(n, w); });
+  in("lockstep.group_min_excess",
+     [&](auto& n, auto& w) { c.lockstep.group_min_excess = as_double(n, w); });
   in("lockstep.min_matches", [&](auto& n, auto& w) { c.lockstep.min_matches = as_int32(n, w); });
   in("lockstep.min_size", [&](auto& n, auto& w) { c.lockstep.min_size = as_int32(n, w); });
   in("lockstep.hashes", [&](auto& n, auto& w) { c.lockstep.hashes = as_int32(n, w); });
@@ -283,6 +287,9 @@ void validate_config(const SweepConfig& c, const std::string& source) {
         "must be in (0, 1)");
   check(c.lockstep.attach_level > 0 && c.lockstep.attach_level < 1, "lockstep.attach_level",
         "must be in (0, 1)");
+  check(c.lockstep.group_permutations >= 0 && c.lockstep.group_permutations <= 1000,
+        "lockstep.group_permutations", "must be in [0, 1000] (0: no group test)");
+  check(c.lockstep.group_min_excess >= 1, "lockstep.group_min_excess", "must be >= 1");
   check(c.lockstep.min_matches >= 1, "lockstep.min_matches", "must be >= 1");
   check(c.lockstep.min_size >= 2, "lockstep.min_size", "must be >= 2");
   check(c.lockstep.hashes >= 1 && c.lockstep.hashes <= 256, "lockstep.hashes",
@@ -343,6 +350,8 @@ nlohmann::json config_to_json(const SweepConfig& c) {
                    {"tolerance_scales", c.lockstep.tolerance_scales},
                    {"significance", c.lockstep.significance},
                    {"attach_level", c.lockstep.attach_level},
+                   {"group_permutations", c.lockstep.group_permutations},
+                   {"group_min_excess", c.lockstep.group_min_excess},
                    {"min_matches", c.lockstep.min_matches},
                    {"min_size", c.lockstep.min_size},
                    {"hashes", c.lockstep.hashes},

@@ -75,6 +75,11 @@ struct SweepConfig {
     // An account joins a campaign when its support links (p <= attach_level) into it are too
     // many for chance: binomial tail <= significance / eligible accounts.
     double attach_level = 0.01;
+    // Groups of support links no single pair of which is a link: a campaign when its members'
+    // delays are close far more often than their own delays shuffled across their own slots
+    // give (group_permutations shuffles; 0 turns the test off), and group_min_excess x as often.
+    int group_permutations = 8;
+    double group_min_excess = 2.0;
     int min_matches = 3;   // matched slots a linked pair needs at its tolerance
     int min_size = 10;     // smallest campaign reported
     int hashes = 24;       // MinHash functions over (slot, time bucket) tokens

@@ -49,6 +49,7 @@ struct LockstepResult {
   int64_t candidate_pairs = 0;
   int64_t linked_pairs = 0;
   int64_t attached_accounts = 0;  // joined a campaign through many support links
+  int64_t group_campaigns = 0;    // found by the group test (no single pair strong enough)
   std::vector<int64_t> campaign;  // per dense account, -1 none
   std::vector<Campaign> campaigns;
   // Per account: its most similar linked partner (dense index, -1 none), as evidence.

@@ -25,6 +25,7 @@ nlohmann::json lockstep_summary(const ActionIndex& index, const LockstepResult& 
   j["candidate_pairs"] = r.candidate_pairs;
   j["linked_pairs"] = r.linked_pairs;
   j["attached_accounts"] = r.attached_accounts;
+  j["group_campaigns"] = r.group_campaigns;
   j["campaigns"] = static_cast<int64_t>(r.campaigns.size());
   j["flagged"] = flagged;
   const LockstepThresholds& t = r.thresholds;
