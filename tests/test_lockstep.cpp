@@ -233,6 +233,7 @@ TEST(Lockstep, FindsThePlantedCampaignAndLeavesViralAndFanAccountsAlone) {
   EXPECT_GE(flagged[2], 38) << "of 40 campaign accounts";
   ASSERT_EQ(r.campaigns.size(), 1u);
   EXPECT_EQ(action_kind_name(r.campaigns[0].kind), "report");
+  EXPECT_EQ(r.campaigns[0].decided_by, "links");
   EXPECT_EQ(r.campaigns[0].targets, 25);
   EXPECT_LT(r.campaigns[0].median_delay, 180);  // after the first member, on each target
   // MinHash candidates lose nothing the brute-force oracle links.
@@ -283,6 +284,9 @@ TEST(Lockstep, AThinlySpreadNetworkIsFoundAsAGroupNotByAnyPair) {
   const LockstepResult r = find_campaigns(*cpu, index, config);
   EXPECT_GE(thin_found(r), 36);
   EXPECT_GE(r.group_campaigns, 1);
+  bool group_decided = false;
+  for (const Campaign& c : r.campaigns) group_decided |= c.decided_by == "group" && c.score >= 2;
+  EXPECT_TRUE(group_decided);
   for (int64_t a = 0; a < index.accounts(); ++a) {
     const int kind = log.truth.at(index.account_ids[a]);
     if (kind < 2) EXPECT_EQ(r.campaign[a], -1) << "account " << index.account_ids[a];

@@ -109,7 +109,8 @@ int64_t close_pairs(std::vector<std::vector<int64_t>>& slot_delays, int64_t tole
 void find_group_campaigns(const ActionIndex& index, const std::vector<AccountPair>& pairs,
                           const std::vector<PairMatch>& matches, const SweepConfig& config,
                           const LockstepThresholds& th, std::vector<int64_t>& in_campaign,
-                          std::vector<std::vector<uint32_t>>& members) {
+                          std::vector<std::vector<uint32_t>>& members,
+                          std::vector<double>& excess_of) {
   const SweepConfig::Lockstep& cfg = config.lockstep;
   const size_t n = in_campaign.size();
   const double support_log10 = std::log10(cfg.attach_level);
@@ -196,6 +197,7 @@ void find_group_campaigns(const ActionIndex& index, const std::vector<AccountPai
       return slots;
     };
     bool passes = false;
+    double excess = 0;
     for (int c = 0; c < th.rule.scales && !passes; ++c) {
       const int64_t tolerance = th.rule.tolerance(c);
       std::vector<std::vector<int64_t>> aligned = layout(false);
@@ -212,11 +214,13 @@ void find_group_campaigns(const ActionIndex& index, const std::vector<AccountPai
       const double z = (observed - mean) / sd;
       // Normal upper tail, log10.
       const double log10_p = std::log10(std::max(1e-300, 0.5 * std::erfc(z / std::sqrt(2.0))));
-      passes = log10_p <= max_log10 && observed >= cfg.group_min_excess * std::max(1.0, mean);
+      excess = observed / std::max(1.0, mean);
+      passes = log10_p <= max_log10 && excess >= cfg.group_min_excess;
     }
     if (passes) {
       for (uint32_t a : g) in_campaign[a] = static_cast<int64_t>(members.size());
       members.push_back(g);
+      excess_of.push_back(excess);
     }
   }
 }
@@ -380,13 +384,15 @@ LockstepResult find_campaigns(Backend& backend, const ActionIndex& index, const 
     members[static_cast<size_t>(group_of_root[r])].push_back(static_cast<uint32_t>(a));
   }
   attach_to_campaigns(pairs, matches, cfg, result, members);
+  std::vector<double> excess_of;  // per campaign: the group test's excess, 0 for linked ones
   if (cfg.group_permutations > 0) {
     std::vector<int64_t> in_campaign(n, -1);
     for (size_t g = 0; g < members.size(); ++g) {
       for (uint32_t a : members[g]) in_campaign[a] = static_cast<int64_t>(g);
     }
     const size_t before = members.size();
-    find_group_campaigns(index, pairs, matches, config, th, in_campaign, members);
+    excess_of.assign(members.size(), 0.0);
+    find_group_campaigns(index, pairs, matches, config, th, in_campaign, members, excess_of);
     result.group_campaigns = static_cast<int64_t>(members.size() - before);
   }
   std::vector<Campaign> campaigns(members.size());
@@ -405,7 +411,14 @@ LockstepResult find_campaigns(Backend& backend, const ActionIndex& index, const 
     c.size = static_cast<int64_t>(members[g].size());
     c.representative = members[g].front();
     c.mean_similarity = c.edges ? similarity_sum[g] / c.edges : 0;
+    // Linked campaigns score by how far their links pass the threshold; the group test's by
+    // how many times more often members are close than their own delays give.
     c.score = c.edges ? strength_sum[g] / c.edges : 0;
+    c.decided_by = "links";
+    if (g < excess_of.size() && excess_of[g] > 0) {
+      c.score = excess_of[g];
+      c.decided_by = "group";
+    }
     describe_campaign(index, members[g], c);
   }
   // Ids by evidence: score, then size, then the smallest member.

@@ -52,6 +52,7 @@ nlohmann::json lockstep_summary(const ActionIndex& index, const LockstepResult& 
                    {"median_delay_s", c.median_delay},
                    {"mean_similarity", c.mean_similarity},
                    {"score", c.score},
+                   {"decided_by", c.decided_by},
                    {"first_time", c.first_time},
                    {"last_time", c.last_time},
                    {"representative", index.account_ids[static_cast<size_t>(c.representative)]}});
@@ -64,7 +65,7 @@ nlohmann::json lockstep_summary(const ActionIndex& index, const LockstepResult& 
 void write_campaigns(H5Writer& out, const ActionIndex& index, const LockstepResult& r) {
   std::vector<int64_t> id, size, representative, slots, targets, count, first, last, edges;
   std::vector<int32_t> kind_code;
-  std::vector<std::string> kind;
+  std::vector<std::string> kind, decided_by;
   std::vector<double> delay, mean_similarity, score;
   for (const Campaign& c : r.campaigns) {
     id.push_back(c.id);
@@ -81,6 +82,7 @@ void write_campaigns(H5Writer& out, const ActionIndex& index, const LockstepResu
     edges.push_back(c.edges);
     mean_similarity.push_back(c.mean_similarity);
     score.push_back(c.score);
+    decided_by.push_back(c.decided_by);
   }
   out.write_int64("/campaigns/id", id);
   out.write_int64("/campaigns/size", size);
@@ -96,6 +98,7 @@ void write_campaigns(H5Writer& out, const ActionIndex& index, const LockstepResu
   out.write_int64("/campaigns/edges", edges);
   out.write_float64("/campaigns/mean_similarity", mean_similarity);
   out.write_float64("/campaigns/score", score);
+  out.write_strings("/campaigns/decided_by", decided_by);
   const LockstepThresholds& t = r.thresholds;
   std::vector<int64_t> tolerances;
   for (int c = 0; c < t.rule.scales; ++c) tolerances.push_back(t.rule.tolerance(c));
@@ -151,11 +154,12 @@ std::string render_lockstep_text(const nlohmann::json& s) {
       t["max_log10_p"].get<double>(), s["candidate_pairs"].get<int64_t>());
   for (const auto& c : s["top_campaigns"]) {
     text += fmt::format("  campaign {:>4}: {:>6} accounts, {:<7} {:>6} targets, {:>8} actions, "
-                        "median delay {:>7.0f} s, similarity {:.3f} (score {:.2f})\n",
+                        "median delay {:>7.0f} s, similarity {:.3f}, score {:.2f} by {}\n",
                         c["id"].get<int64_t>(), c["size"].get<int64_t>(),
                         c["kind"].get<std::string>(), c["targets"].get<int64_t>(),
                         c["actions"].get<int64_t>(), c["median_delay_s"].get<double>(),
-                        c["mean_similarity"].get<double>(), c["score"].get<double>());
+                        c["mean_similarity"].get<double>(), c["score"].get<double>(),
+                        c["decided_by"].get<std::string>());
   }
   return text;
 }

@@ -5,31 +5,16 @@
 #include <nlohmann/json.hpp>
 
 #include "host/core/error.h"
+#include "host/synth/param_checks.h"
 #include "host/synth/action_synth.h"
 
 namespace unfriend {
-
-std::string to_string(ActionKind kind) {
-  switch (kind) {
-    case ActionKind::view:
-      return "view";
-    case ActionKind::like:
-      return "like";
-    case ActionKind::comment:
-      return "comment";
-    case ActionKind::share:
-      return "share";
-    case ActionKind::report:
-      return "report";
-  }
-  return "?";
-}
 
 std::string action_kind_codes() {
   std::string codes;
   for (int k = 0; k < kActionKindCount; ++k) {
     if (k > 0) codes += ',';
-    codes += std::to_string(k) + '=' + to_string(static_cast<ActionKind>(k));
+    codes += std::to_string(k) + '=' + action_kind_name(k);
   }
   return codes;
 }
@@ -76,46 +61,26 @@ std::string display_name(const std::string& field) {
   return "synth --actions parameter " + field;
 }
 
-void require(bool ok, const std::string& field, const std::string& rule, double value) {
-  if (!ok) {
-    throw InputError(fmt::format("{}: must be {}, got {}", display_name(field), rule, value));
-  }
-}
-
-void require_share(double value, const std::string& field) {
-  require(std::isfinite(value) && value >= 0 && value <= 1, field, "in [0, 1]", value);
-}
-
-void require_positive(double value, const std::string& field) {
-  require(std::isfinite(value) && value > 0, field, "positive", value);
-}
-
-void require_non_negative(double value, const std::string& field) {
-  require(std::isfinite(value) && value >= 0, field, "non-negative", value);
-}
-
-void require_range(double lo, double hi, const std::string& lo_field, const std::string& hi_field) {
-  require(lo <= hi, hi_field, fmt::format("at least {} ({})", lo_field, lo), hi);
-}
+const ParamChecks check(display_name);
 
 void require_positive_range(double lo, double hi, const std::string& lo_field,
                             const std::string& hi_field) {
-  require_positive(lo, lo_field);
-  require(std::isfinite(hi), hi_field, "finite", hi);
-  require_range(lo, hi, lo_field, hi_field);
+  check.positive(lo, lo_field);
+  check.require(std::isfinite(hi), hi_field, "finite", hi);
+  check.range(lo, hi, lo_field, hi_field);
 }
 
 void require_share_range(double lo, double hi, const std::string& lo_field,
                          const std::string& hi_field) {
-  require_share(lo, lo_field);
-  require_share(hi, hi_field);
-  require_range(lo, hi, lo_field, hi_field);
+  check.share(lo, lo_field);
+  check.share(hi, hi_field);
+  check.range(lo, hi, lo_field, hi_field);
 }
 
 void require_size_range(int64_t lo, int64_t hi, const std::string& lo_field,
                         const std::string& hi_field) {
-  require(lo >= 2, lo_field, "at least 2", static_cast<double>(lo));
-  require_range(static_cast<double>(lo), static_cast<double>(hi), lo_field, hi_field);
+  check.require(lo >= 2, lo_field, "at least 2", static_cast<double>(lo));
+  check.range(static_cast<double>(lo), static_cast<double>(hi), lo_field, hi_field);
 }
 
 // Far above anything that fits in memory (about 50 actions of 28 bytes per account), low
@@ -125,104 +90,104 @@ constexpr int64_t kMaxAccounts = 100'000'000;
 }  // namespace
 
 void validate(const ActionSynthParams& p) {
-  require(p.rows >= 1 && p.rows <= kMaxAccounts, "rows", fmt::format("1 to {}", kMaxAccounts),
+  check.require(p.rows >= 1 && p.rows <= kMaxAccounts, "rows", fmt::format("1 to {}", kMaxAccounts),
           static_cast<double>(p.rows));
-  require(p.threads >= 0, "threads", "0 (all cores) or more", p.threads);
-  require(p.start_time >= 0, "start_time", "non-negative", static_cast<double>(p.start_time));
-  require(p.days >= 1 && p.days <= 3650, "days", "1 to 3650", p.days);
+  check.require(p.threads >= 0, "threads", "0 (all cores) or more", p.threads);
+  check.require(p.start_time >= 0, "start_time", "non-negative", static_cast<double>(p.start_time));
+  check.require(p.days >= 1 && p.days <= 3650, "days", "1 to 3650", p.days);
 
-  require(
+  check.require(
       std::isfinite(p.posts_per_account) && p.posts_per_account >= 0 && p.posts_per_account <= 20,
       "posts_per_account", "in [0, 20]", p.posts_per_account);
-  require_non_negative(p.backlog_days, "backlog_days");
-  require_positive(p.popularity_alpha, "popularity_alpha");
-  require_positive(p.visits_median, "visits_median");
-  require_non_negative(p.visits_sigma, "visits_sigma");
-  require(p.visits_max >= 1, "visits_max", "at least 1", static_cast<double>(p.visits_max));
-  require_positive(p.delay_median_s, "delay_median_s");
-  require_non_negative(p.delay_sigma, "delay_sigma");
-  require_share(p.like_prob, "like_prob");
-  require_share(p.comment_prob, "comment_prob");
-  require_share(p.share_prob, "share_prob");
-  require_share(p.report_prob, "report_prob");
+  check.non_negative(p.backlog_days, "backlog_days");
+  check.positive(p.popularity_alpha, "popularity_alpha");
+  check.positive(p.visits_median, "visits_median");
+  check.non_negative(p.visits_sigma, "visits_sigma");
+  check.require(p.visits_max >= 1, "visits_max", "at least 1", static_cast<double>(p.visits_max));
+  check.positive(p.delay_median_s, "delay_median_s");
+  check.non_negative(p.delay_sigma, "delay_sigma");
+  check.share(p.like_prob, "like_prob");
+  check.share(p.comment_prob, "comment_prob");
+  check.share(p.share_prob, "share_prob");
+  check.share(p.report_prob, "report_prob");
 
-  require_share(p.sleep_floor, "sleep_floor");
-  require(p.sleep_floor > 0, "sleep_floor", "positive", p.sleep_floor);
-  require_share(p.day_base, "day_base");
-  require(std::isfinite(p.peak_hour_mean), "peak_hour_mean", "finite", p.peak_hour_mean);
-  require_non_negative(p.peak_hour_sd, "peak_hour_sd");
-  require_non_negative(p.kappa_lo, "kappa_lo");
-  require(std::isfinite(p.kappa_hi), "kappa_hi", "finite", p.kappa_hi);
-  require_range(p.kappa_lo, p.kappa_hi, "kappa_lo", "kappa_hi");
-  require_non_negative(p.sleep_hours_lo, "sleep_hours_lo");
-  require(p.sleep_hours_hi <= 20, "sleep_hours_hi", "at most 20", p.sleep_hours_hi);
-  require_range(p.sleep_hours_lo, p.sleep_hours_hi, "sleep_hours_lo", "sleep_hours_hi");
-  require(std::isfinite(p.sleep_after_peak_h), "sleep_after_peak_h", "finite",
+  check.share(p.sleep_floor, "sleep_floor");
+  check.require(p.sleep_floor > 0, "sleep_floor", "positive", p.sleep_floor);
+  check.share(p.day_base, "day_base");
+  check.require(std::isfinite(p.peak_hour_mean), "peak_hour_mean", "finite", p.peak_hour_mean);
+  check.non_negative(p.peak_hour_sd, "peak_hour_sd");
+  check.non_negative(p.kappa_lo, "kappa_lo");
+  check.require(std::isfinite(p.kappa_hi), "kappa_hi", "finite", p.kappa_hi);
+  check.range(p.kappa_lo, p.kappa_hi, "kappa_lo", "kappa_hi");
+  check.non_negative(p.sleep_hours_lo, "sleep_hours_lo");
+  check.require(p.sleep_hours_hi <= 20, "sleep_hours_hi", "at most 20", p.sleep_hours_hi);
+  check.range(p.sleep_hours_lo, p.sleep_hours_hi, "sleep_hours_lo", "sleep_hours_hi");
+  check.require(std::isfinite(p.sleep_after_peak_h), "sleep_after_peak_h", "finite",
           p.sleep_after_peak_h);
-  require_positive(p.defer_mean_s, "defer_mean_s");
+  check.positive(p.defer_mean_s, "defer_mean_s");
 
-  require_non_negative(p.viral_bursts_per_100k, "viral_bursts_per_100k");
+  check.non_negative(p.viral_bursts_per_100k, "viral_bursts_per_100k");
   require_size_range(p.viral_size_lo, p.viral_size_hi, "viral_size_lo", "viral_size_hi");
-  require_share(p.viral_max_fraction, "viral_max_fraction");
-  require_positive(p.viral_delay_median_s, "viral_delay_median_s");
-  require_non_negative(p.viral_delay_sigma, "viral_delay_sigma");
+  check.share(p.viral_max_fraction, "viral_max_fraction");
+  check.positive(p.viral_delay_median_s, "viral_delay_median_s");
+  check.non_negative(p.viral_delay_sigma, "viral_delay_sigma");
 
-  require_share(p.fan_fraction, "fan_fraction");
+  check.share(p.fan_fraction, "fan_fraction");
   require_size_range(p.fan_size_lo, p.fan_size_hi, "fan_size_lo", "fan_size_hi");
-  require(p.fan_pages_lo >= 1, "fan_pages_lo", "at least 1", p.fan_pages_lo);
-  require_range(p.fan_pages_lo, p.fan_pages_hi, "fan_pages_lo", "fan_pages_hi");
+  check.require(p.fan_pages_lo >= 1, "fan_pages_lo", "at least 1", p.fan_pages_lo);
+  check.range(p.fan_pages_lo, p.fan_pages_hi, "fan_pages_lo", "fan_pages_hi");
   require_positive_range(p.fan_posts_per_day_lo, p.fan_posts_per_day_hi, "fan_posts_per_day_lo",
                          "fan_posts_per_day_hi");
   require_share_range(p.fan_participation_lo, p.fan_participation_hi, "fan_participation_lo",
                       "fan_participation_hi");
   require_positive_range(p.fan_delay_lo_s, p.fan_delay_hi_s, "fan_delay_lo_s", "fan_delay_hi_s");
-  require_non_negative(p.fan_delay_sigma, "fan_delay_sigma");
-  require_share(p.fan_like_prob, "fan_like_prob");
-  require_share(p.fan_comment_prob, "fan_comment_prob");
-  require_share(p.fan_share_prob, "fan_share_prob");
-  require_positive(p.fan_popularity_boost, "fan_popularity_boost");
+  check.non_negative(p.fan_delay_sigma, "fan_delay_sigma");
+  check.share(p.fan_like_prob, "fan_like_prob");
+  check.share(p.fan_comment_prob, "fan_comment_prob");
+  check.share(p.fan_share_prob, "fan_share_prob");
+  check.positive(p.fan_popularity_boost, "fan_popularity_boost");
 
-  require_share(p.campaign_fraction, "campaign_fraction");
-  require(p.fan_fraction + p.campaign_fraction < 1, "fan_fraction + campaign_fraction", "below 1",
+  check.share(p.campaign_fraction, "campaign_fraction");
+  check.require(p.fan_fraction + p.campaign_fraction < 1, "fan_fraction + campaign_fraction", "below 1",
           p.fan_fraction + p.campaign_fraction);
-  require_share(p.farm_share, "farm_share");
+  check.share(p.farm_share, "farm_share");
   require_size_range(p.farm_size_lo, p.farm_size_hi, "farm_size_lo", "farm_size_hi");
   require_size_range(p.network_size_lo, p.network_size_hi, "network_size_lo", "network_size_hi");
   require_share_range(p.participation_lo, p.participation_hi, "participation_lo",
                       "participation_hi");
   require_positive_range(p.window_lo_s, p.window_hi_s, "window_lo_s", "window_hi_s");
-  require_share(p.cell_split_prob, "cell_split_prob");
-  require(p.cells_hi >= 2 && p.cells_hi <= 64, "cells_hi", "2 to 64", p.cells_hi);
+  check.share(p.cell_split_prob, "cell_split_prob");
+  check.require(p.cells_hi >= 2 && p.cells_hi <= 64, "cells_hi", "2 to 64", p.cells_hi);
   require_positive_range(p.cell_shift_lo_s, p.cell_shift_hi_s, "cell_shift_lo_s",
                          "cell_shift_hi_s");
-  require(std::isfinite(p.camouflage_max) && p.camouflage_max >= 0 && p.camouflage_max < 1,
+  check.require(std::isfinite(p.camouflage_max) && p.camouflage_max >= 0 && p.camouflage_max < 1,
           "camouflage_max", "in [0, 1)", p.camouflage_max);
-  require_share(p.view_before_prob, "view_before_prob");
+  check.share(p.view_before_prob, "view_before_prob");
 
-  require(p.customer_pages_per_farm >= 1, "customer_pages_per_farm", "at least 1",
+  check.require(p.customer_pages_per_farm >= 1, "customer_pages_per_farm", "at least 1",
           p.customer_pages_per_farm);
-  require(p.farm_customers_lo >= 1, "farm_customers_lo", "at least 1", p.farm_customers_lo);
-  require_range(p.farm_customers_lo, p.farm_customers_hi, "farm_customers_lo", "farm_customers_hi");
+  check.require(p.farm_customers_lo >= 1, "farm_customers_lo", "at least 1", p.farm_customers_lo);
+  check.range(p.farm_customers_lo, p.farm_customers_hi, "farm_customers_lo", "farm_customers_hi");
   require_positive_range(p.customer_posts_per_day_lo, p.customer_posts_per_day_hi,
                          "customer_posts_per_day_lo", "customer_posts_per_day_hi");
-  require(p.farm_orders_lo >= 1, "farm_orders_lo", "at least 1", p.farm_orders_lo);
-  require_range(p.farm_orders_lo, p.farm_orders_hi, "farm_orders_lo", "farm_orders_hi");
-  require_non_negative(p.order_delay_max_s, "order_delay_max_s");
-  require_share(p.order_share_lo, "order_share_lo");
-  require_share(p.order_share_prob, "order_share_prob");
-  require_share(p.order_comment_prob, "order_comment_prob");
-  require(p.order_share_prob + p.order_comment_prob <= 1, "order_share_prob + order_comment_prob",
+  check.require(p.farm_orders_lo >= 1, "farm_orders_lo", "at least 1", p.farm_orders_lo);
+  check.range(p.farm_orders_lo, p.farm_orders_hi, "farm_orders_lo", "farm_orders_hi");
+  check.non_negative(p.order_delay_max_s, "order_delay_max_s");
+  check.share(p.order_share_lo, "order_share_lo");
+  check.share(p.order_share_prob, "order_share_prob");
+  check.share(p.order_comment_prob, "order_comment_prob");
+  check.require(p.order_share_prob + p.order_comment_prob <= 1, "order_share_prob + order_comment_prob",
           "at most 1", p.order_share_prob + p.order_comment_prob);
 
-  require_non_negative(p.activist_pages_per_network, "activist_pages_per_network");
+  check.non_negative(p.activist_pages_per_network, "activist_pages_per_network");
   require_positive_range(p.activist_posts_per_day_lo, p.activist_posts_per_day_hi,
                          "activist_posts_per_day_lo", "activist_posts_per_day_hi");
-  require(p.network_pages_lo >= 1, "network_pages_lo", "at least 1", p.network_pages_lo);
-  require_range(p.network_pages_lo, p.network_pages_hi, "network_pages_lo", "network_pages_hi");
-  require_share(p.wave_prob, "wave_prob");
-  require_non_negative(p.wave_delay_lo_s, "wave_delay_lo_s");
-  require(std::isfinite(p.wave_delay_hi_s), "wave_delay_hi_s", "finite", p.wave_delay_hi_s);
-  require_range(p.wave_delay_lo_s, p.wave_delay_hi_s, "wave_delay_lo_s", "wave_delay_hi_s");
+  check.require(p.network_pages_lo >= 1, "network_pages_lo", "at least 1", p.network_pages_lo);
+  check.range(p.network_pages_lo, p.network_pages_hi, "network_pages_lo", "network_pages_hi");
+  check.share(p.wave_prob, "wave_prob");
+  check.non_negative(p.wave_delay_lo_s, "wave_delay_lo_s");
+  check.require(std::isfinite(p.wave_delay_hi_s), "wave_delay_hi_s", "finite", p.wave_delay_hi_s);
+  check.range(p.wave_delay_lo_s, p.wave_delay_hi_s, "wave_delay_lo_s", "wave_delay_hi_s");
 }
 
 std::string to_json(const ActionSynthParams& p) {

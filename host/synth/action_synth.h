@@ -27,15 +27,12 @@
 #include <string>
 #include <vector>
 
+#include "host/io/action_log.h"  // ActionKind, the /actions/kind codes
 #include "host/io/h5_file.h"
 #include "host/synth/account_kind.h"
 
 namespace unfriend {
 
-/// /actions/kind codes: a file-format contract like AccountKind.
-enum class ActionKind : int32_t { view = 0, like = 1, comment = 2, share = 3, report = 4 };
-constexpr int kActionKindCount = 5;
-std::string to_string(ActionKind kind);
 /// The "codes" attribute of /actions/kind: "0=view,1=like,2=comment,3=share,4=report".
 std::string action_kind_codes();
 

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "host/core/error.h"
+#include "host/synth/param_checks.h"
 #include "host/synth/synth.h"
 
 namespace unfriend {
@@ -19,102 +20,78 @@ std::string display_name(const std::string& field) {
   return "synth parameter " + field;
 }
 
-void require(bool ok, const std::string& field, const std::string& rule, double value) {
-  if (!ok) {
-    throw InputError(fmt::format("{}: must be {}, got {}", display_name(field), rule, value));
-  }
-}
-
-void require_fraction(double value, const std::string& field) {
-  require(std::isfinite(value) && value >= 0 && value < 1, field, "in [0, 1)", value);
-}
-
-void require_share(double value, const std::string& field) {
-  require(std::isfinite(value) && value >= 0 && value <= 1, field, "in [0, 1]", value);
-}
-
-void require_positive(double value, const std::string& field) {
-  require(std::isfinite(value) && value > 0, field, "positive", value);
-}
-
-void require_non_negative(double value, const std::string& field) {
-  require(std::isfinite(value) && value >= 0, field, "non-negative", value);
-}
-
-void require_range(double lo, double hi, const std::string& lo_field, const std::string& hi_field) {
-  require(lo <= hi, hi_field, fmt::format("at least {} ({})", lo_field, lo), hi);
-}
+const ParamChecks check(display_name);
 
 }  // namespace
 
 void validate(const SynthParams& p) {
-  require(p.rows >= 1, "rows", "at least 1", static_cast<double>(p.rows));
-  require(p.dims >= 1, "dims", "at least 1", static_cast<double>(p.dims));
-  require(p.threads >= 0, "threads", "0 (all cores) or more", p.threads);
+  check.require(p.rows >= 1, "rows", "at least 1", static_cast<double>(p.rows));
+  check.require(p.dims >= 1, "dims", "at least 1", static_cast<double>(p.dims));
+  check.require(p.threads >= 0, "threads", "0 (all cores) or more", p.threads);
 
-  require_non_negative(p.scale_log_sigma, "scale_log_sigma");
-  require_non_negative(p.offset_sigma, "offset_sigma");
-  require_non_negative(p.activity_strength, "activity_strength");
-  require(p.activity_dof >= 1, "activity_dof", "at least 1", p.activity_dof);
-  require_positive(p.activity_clip, "activity_clip");
+  check.non_negative(p.scale_log_sigma, "scale_log_sigma");
+  check.non_negative(p.offset_sigma, "offset_sigma");
+  check.non_negative(p.activity_strength, "activity_strength");
+  check.require(p.activity_dof >= 1, "activity_dof", "at least 1", p.activity_dof);
+  check.positive(p.activity_clip, "activity_clip");
 
-  require_share(p.loner_fraction, "loner_fraction");
-  require(p.community_min_size >= 2, "community_min_size", "at least 2",
+  check.share(p.loner_fraction, "loner_fraction");
+  check.require(p.community_min_size >= 2, "community_min_size", "at least 2",
           static_cast<double>(p.community_min_size));
-  require_share(p.community_max_fraction, "community_max_fraction");
-  require(std::isfinite(p.community_size_exponent) && p.community_size_exponent > 1,
+  check.share(p.community_max_fraction, "community_max_fraction");
+  check.require(std::isfinite(p.community_size_exponent) && p.community_size_exponent > 1,
           "community_size_exponent", "greater than 1", p.community_size_exponent);
-  require_positive(p.community_sigma_min, "community_sigma_min");
-  require_range(p.community_sigma_min, p.community_sigma_max, "community_sigma_min",
+  check.positive(p.community_sigma_min, "community_sigma_min");
+  check.range(p.community_sigma_min, p.community_sigma_max, "community_sigma_min",
                 "community_sigma_max");
-  require_positive(p.anisotropy_min, "anisotropy_min");
-  require_range(p.anisotropy_min, p.anisotropy_max, "anisotropy_min", "anisotropy_max");
+  check.positive(p.anisotropy_min, "anisotropy_min");
+  check.range(p.anisotropy_min, p.anisotropy_max, "anisotropy_min", "anisotropy_max");
 
-  require_fraction(p.dense_fraction, "dense_fraction");
-  require(p.dense_min_count >= 1, "dense_min_count", "at least 1", p.dense_min_count);
-  require_range(p.dense_min_count, p.dense_max_count, "dense_min_count", "dense_max_count");
-  require(p.dense_min_size >= 2, "dense_min_size", "at least 2",
+  check.fraction(p.dense_fraction, "dense_fraction");
+  check.require(p.dense_min_count >= 1, "dense_min_count", "at least 1", p.dense_min_count);
+  check.range(p.dense_min_count, p.dense_max_count, "dense_min_count", "dense_max_count");
+  check.require(p.dense_min_size >= 2, "dense_min_size", "at least 2",
           static_cast<double>(p.dense_min_size));
-  require_range(static_cast<double>(p.dense_min_size), static_cast<double>(p.dense_max_size),
+  check.range(static_cast<double>(p.dense_min_size), static_cast<double>(p.dense_max_size),
                 "dense_min_size", "dense_max_size");
-  require_positive(p.dense_sigma_min, "dense_sigma_min");
-  require_range(p.dense_sigma_min, p.dense_sigma_max, "dense_sigma_min", "dense_sigma_max");
+  check.positive(p.dense_sigma_min, "dense_sigma_min");
+  check.range(p.dense_sigma_min, p.dense_sigma_max, "dense_sigma_min", "dense_sigma_max");
 
-  require_fraction(p.farm_fraction, "farm_fraction");
-  require(p.farm_min_size >= 2, "farm_min_size", "at least 2",
+  check.fraction(p.farm_fraction, "farm_fraction");
+  check.require(p.farm_min_size >= 2, "farm_min_size", "at least 2",
           static_cast<double>(p.farm_min_size));
-  require_range(static_cast<double>(p.farm_min_size), static_cast<double>(p.farm_max_size),
+  check.range(static_cast<double>(p.farm_min_size), static_cast<double>(p.farm_max_size),
                 "farm_min_size", "farm_max_size");
-  require_share(p.farm_camouflaged_share, "farm_camouflaged_share");
-  require_non_negative(p.template_offset_sigma, "template_offset_sigma");
-  require_positive(p.farm_sigma_min, "farm_sigma_min");
-  require_range(p.farm_sigma_min, p.farm_sigma_max, "farm_sigma_min", "farm_sigma_max");
-  require_share(p.farm_noisy_dims_max, "farm_noisy_dims_max");
-  require_non_negative(p.farm_noise_sigma, "farm_noise_sigma");
-  require_non_negative(p.planted_activity_jitter, "planted_activity_jitter");
+  check.share(p.farm_camouflaged_share, "farm_camouflaged_share");
+  check.non_negative(p.template_offset_sigma, "template_offset_sigma");
+  check.positive(p.farm_sigma_min, "farm_sigma_min");
+  check.range(p.farm_sigma_min, p.farm_sigma_max, "farm_sigma_min", "farm_sigma_max");
+  check.share(p.farm_noisy_dims_max, "farm_noisy_dims_max");
+  check.non_negative(p.farm_noise_sigma, "farm_noise_sigma");
+  check.non_negative(p.planted_activity_jitter, "planted_activity_jitter");
 
-  require_fraction(p.mass_report_fraction, "mass_report_fraction");
-  require(p.mass_report_min_size >= 2, "mass_report_min_size", "at least 2",
+  check.fraction(p.mass_report_fraction, "mass_report_fraction");
+  check.require(p.mass_report_min_size >= 2, "mass_report_min_size", "at least 2",
           static_cast<double>(p.mass_report_min_size));
-  require_range(static_cast<double>(p.mass_report_min_size),
+  check.range(static_cast<double>(p.mass_report_min_size),
                 static_cast<double>(p.mass_report_max_size), "mass_report_min_size",
                 "mass_report_max_size");
-  require_share(p.mass_report_lockstep_share, "mass_report_lockstep_share");
-  require_non_negative(p.mass_report_lockstep_sigma, "mass_report_lockstep_sigma");
-  require_non_negative(p.mass_report_loose_sigma, "mass_report_loose_sigma");
+  check.share(p.mass_report_lockstep_share, "mass_report_lockstep_share");
+  check.non_negative(p.mass_report_lockstep_sigma, "mass_report_lockstep_sigma");
+  check.non_negative(p.mass_report_loose_sigma, "mass_report_loose_sigma");
 
-  require_fraction(p.duplicate_fraction, "duplicate_fraction");
-  require(p.duplicate_min_size >= 2, "duplicate_min_size", "at least 2",
+  check.fraction(p.duplicate_fraction, "duplicate_fraction");
+  check.require(p.duplicate_min_size >= 2, "duplicate_min_size", "at least 2",
           static_cast<double>(p.duplicate_min_size));
-  require_range(static_cast<double>(p.duplicate_min_size),
+  check.range(static_cast<double>(p.duplicate_min_size),
                 static_cast<double>(p.duplicate_max_size), "duplicate_min_size",
                 "duplicate_max_size");
-  require_non_negative(p.duplicate_sigma, "duplicate_sigma");
-  require_share(p.duplicate_exact_share, "duplicate_exact_share");
+  check.non_negative(p.duplicate_sigma, "duplicate_sigma");
+  check.share(p.duplicate_exact_share, "duplicate_exact_share");
 
   const double planted =
       p.dense_fraction + p.farm_fraction + p.mass_report_fraction + p.duplicate_fraction;
-  require(planted < 1, "dense_fraction + farm_fraction + mass_report_fraction + duplicate_fraction",
+  check.require(planted < 1, "dense_fraction + farm_fraction + mass_report_fraction + duplicate_fraction",
           "below 1", planted);
 }
 
