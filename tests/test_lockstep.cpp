@@ -321,6 +321,24 @@ TEST(Lockstep, CommandWritesTheResultAndSummary) {
   EXPECT_EQ(out.read_int64("/accounts/id").size(), out.read_int64("/labels/campaign").size());
   EXPECT_EQ(out.read_int64("/campaigns/size").size(), 1u);
   EXPECT_LT(out.read_double_attribute("/lockstep", "max_log10_p"), -2.0);
+  // Per target, the reports that came from the campaign: on the activist posts, all of them.
+  const std::vector<int64_t> target = out.read_int64("/targets/id");
+  const std::vector<int64_t> reports = out.read_int64("/targets/reports");
+  const std::vector<int64_t> from = out.read_int64("/targets/reports_from_campaigns");
+  const std::vector<int64_t> campaigns = out.read_int64("/targets/campaigns");
+  ASSERT_EQ(target.size(), reports.size());
+  int64_t activist = 0;
+  for (size_t t = 0; t < target.size(); ++t) {
+    if (target[t] >= 70000 && target[t] < 70025) {
+      ++activist;
+      EXPECT_GT(reports[t], 20);
+      EXPECT_GE(from[t], reports[t] - 1) << "target " << target[t];
+      EXPECT_EQ(campaigns[t], 1);
+    } else {
+      EXPECT_EQ(from[t], 0) << "target " << target[t];
+    }
+  }
+  EXPECT_EQ(activist, 25);
   // A memory limit the run cannot keep is refused with the numbers, and nothing is written.
   const auto tight = test::run_unfriend("-q lockstep " + dir + "/actions.h5 -o " + dir +
                                         "/tight.h5 --max-memory 20M");

@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "host/core/error.h"
+#include "host/core/progress.h"
 
 namespace unfriend {
 
@@ -55,13 +56,16 @@ ActionIndex build_action_index(const ActionLogReader& log, int64_t block_rows) {
   const size_t n = static_cast<size_t>(info.rows);
   std::vector<int64_t> account(n), target(n), time(n);
   std::vector<int32_t> kind(n);
+  Progress progress("lockstep: reading actions", info.rows, "actions");
   log.for_each_block(block_rows, [&](const ActionBlock& b) {
+    progress.advance(static_cast<int64_t>(b.account.size()));
     const size_t at = static_cast<size_t>(b.begin);
     std::copy(b.account.begin(), b.account.end(), account.begin() + at);
     std::copy(b.target.begin(), b.target.end(), target.begin() + at);
     std::copy(b.time.begin(), b.time.end(), time.begin() + at);
     std::copy(b.kind.begin(), b.kind.end(), kind.begin() + at);
   });
+  progress.finish();
 
   ActionIndex index;
   index.actions = info.rows;

@@ -62,6 +62,9 @@ struct LockstepResult {
   std::vector<float> partner_chance;
   std::vector<int32_t> partner_tolerance;  // seconds
   std::vector<int32_t> attach_links;  // support links into its campaign when attached, else 0
+  // Per target (ascending id): actions, reports, reports by campaign members, campaigns on it.
+  std::vector<int64_t> target_id, target_actions, target_reports, target_reports_from_campaigns,
+      target_campaigns;
   double seconds_index = 0, seconds_candidates = 0, seconds_verify = 0,
          seconds_campaigns = 0;
 };

@@ -99,6 +99,11 @@ void write_campaigns(H5Writer& out, const ActionIndex& index, const LockstepResu
   out.write_float64("/campaigns/mean_similarity", mean_similarity);
   out.write_float64("/campaigns/score", score);
   out.write_strings("/campaigns/decided_by", decided_by);
+  out.write_int64("/targets/id", r.target_id);
+  out.write_int64("/targets/actions", r.target_actions);
+  out.write_int64("/targets/reports", r.target_reports);
+  out.write_int64("/targets/reports_from_campaigns", r.target_reports_from_campaigns);
+  out.write_int64("/targets/campaigns", r.target_campaigns);
   const LockstepThresholds& t = r.thresholds;
   std::vector<int64_t> tolerances;
   for (int c = 0; c < t.rule.scales; ++c) tolerances.push_back(t.rule.tolerance(c));

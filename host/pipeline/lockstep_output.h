@@ -24,7 +24,7 @@ nlohmann::json lockstep_summary(const ActionIndex& index, const LockstepResult& 
 void write_lockstep_result(const std::string& path, bool overwrite, const ActionIndex& index,
                            const LockstepResult& result, const nlohmann::json& summary);
 
-/// /campaigns/* (one row per campaign) and the thresholds (attributes of /lockstep), for the
+/// /campaigns/* (one row per campaign), /targets/* (one row per target) and the thresholds (attributes of /lockstep), for the
 /// lockstep result and for a sweep run with --actions.
 void write_campaigns(H5Writer& out, const ActionIndex& index, const LockstepResult& result);
 
