@@ -24,6 +24,7 @@
 #include "host/pipeline/density.h"
 #include "host/pipeline/hierarchy.h"
 
+#include "tests/backend_case.h"
 #include "tests/test_support.h"
 
 namespace unfriend {
@@ -107,18 +108,7 @@ SpanningForest naive_forest(const RandomGraph& g) {
   return f;
 }
 
-class ForestTest : public ::testing::TestWithParam<std::string> {
- protected:
-  void SetUp() override {
-    set_quiet(true);
-    try {
-      backend_ = make_backend(backend_kind_from_string(GetParam()), BackendOptions{});
-    } catch (const InputError& e) {
-      UNFRIEND_SKIP_GPU_CASE("backend " + GetParam() + " unavailable: " + e.what());
-    }
-  }
-  std::unique_ptr<Backend> backend_;
-};
+class ForestTest : public test::BackendCase {};
 
 TEST_P(ForestTest, MatchesNaiveKruskalOnAwkwardSizes) {
   for (int64_t n : {1, 2, 5, 97, 1000, 4099}) {

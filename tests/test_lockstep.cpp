@@ -18,6 +18,7 @@
 #include "host/io/h5_file.h"
 #include "host/pipeline/action_index.h"
 #include "host/pipeline/lockstep.h"
+#include "tests/backend_case.h"
 #include "tests/test_support.h"
 
 namespace unfriend {
@@ -366,18 +367,7 @@ TEST(Lockstep, CommandWritesTheResultAndSummary) {
 
 // Every backend against the CPU reference: the same signature bits, the same pair matches, and
 // so the same campaigns.
-class LockstepBackend : public ::testing::TestWithParam<std::string> {
- protected:
-  void SetUp() override {
-    set_quiet(true);
-    try {
-      backend_ = make_backend(backend_kind_from_string(GetParam()), BackendOptions{});
-    } catch (const InputError& e) {
-      UNFRIEND_SKIP_GPU_CASE("backend " + GetParam() + " unavailable: " + e.what());
-    }
-  }
-  std::unique_ptr<Backend> backend_;
-};
+class LockstepBackend : public test::BackendCase {};
 
 TEST_P(LockstepBackend, SignaturesMatchesAndCampaignsEqualTheCpuReference) {
   const std::string dir = test::scratch_dir();

@@ -18,6 +18,7 @@
 #include "host/core/error.h"
 #include "host/core/progress.h"
 #include "host/pipeline/preprocess.h"
+#include "tests/backend_case.h"
 #include "tests/test_support.h"
 
 namespace unfriend {
@@ -213,16 +214,8 @@ void expect_same_preparation(const PreparedFeatures& got, const PreparedFeatures
   EXPECT_EQ(got.bytes_read, want.bytes_read);
 }
 
-class PrepareFeaturesTest : public ::testing::TestWithParam<std::string> {
+class PrepareFeaturesTest : public test::BackendCase {
  protected:
-  void SetUp() override {
-    set_quiet(true);
-    try {
-      backend_ = make_backend(backend_kind_from_string(GetParam()), BackendOptions{});
-    } catch (const InputError& e) {
-      UNFRIEND_SKIP_GPU_CASE("backend " + GetParam() + " unavailable: " + e.what());
-    }
-  }
 
   // The backend's preparation, or the host path where the backend leaves it to the host.
   PreparedFeatures prepare(const RowSource& source, const PrepareOptions& options) {
@@ -233,7 +226,6 @@ class PrepareFeaturesTest : public ::testing::TestWithParam<std::string> {
     return out;
   }
 
-  std::unique_ptr<Backend> backend_;
 };
 
 TEST_P(PrepareFeaturesTest, MatchesTheHostReference) {
