@@ -132,13 +132,15 @@ class CudaBackend final : public Backend {
     return minhash_signatures(index, eligible, options);
   }
 
-  std::vector<PairMatch> lockstep_match_pairs(const ActionIndex& index,
-                                              const std::vector<AccountPair>& pairs,
-                                              const LockstepRule& rule) override {
+  std::vector<PairMatch> lockstep_match_pairs(
+      const ActionIndex& index, const std::vector<AccountPair>& pairs, const LockstepRule& rule,
+      const std::function<void(int64_t)>& matched) override {
     std::vector<PairMatch> out;
-    if (gpu::gpu_lockstep_match_pairs(resources_, index, pairs, rule, tuning_, out)) return out;
+    if (gpu::gpu_lockstep_match_pairs(resources_, index, pairs, rule, tuning_, out, matched)) {
+      return out;
+    }
     log_info("lockstep pair matches: the action index does not fit in device memory; on the CPU");
-    return verify_pairs(index, pairs, rule);
+    return verify_pairs(index, pairs, rule, matched);
   }
 
  private:

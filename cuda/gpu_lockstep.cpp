@@ -63,7 +63,8 @@ bool gpu_lockstep_signatures(GpuResources& resources, const ActionIndex& index,
 
 bool gpu_lockstep_match_pairs(GpuResources& resources, const ActionIndex& index,
                               const std::vector<AccountPair>& pairs, const LockstepRule& rule,
-                              const CudaTuning& tuning, std::vector<PairMatch>& out) {
+                              const CudaTuning& tuning, std::vector<PairMatch>& out,
+                              const std::function<void(int64_t)>& matched) {
   out.clear();
   const int64_t total = static_cast<int64_t>(pairs.size());
   if (total == 0) return true;
@@ -108,6 +109,7 @@ bool gpu_lockstep_match_pairs(GpuResources& resources, const ActionIndex& index,
                                               rule, match.data(), stream));
     const std::vector<PairMatch> part = download(match.data(), static_cast<size_t>(count), stream);
     std::copy(part.begin(), part.end(), out.begin() + first);
+    if (matched) matched(count);
   }
   return true;
 }

@@ -3,6 +3,7 @@
 // and pair matches are computed in chunks that fit the memory budget.
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include "cuda/cuda_tuning.h"
@@ -20,6 +21,7 @@ bool gpu_lockstep_signatures(GpuResources& resources, const ActionIndex& index,
 /// Same contract and values as verify_pairs (host/cpu/lockstep_pairs.h); false as above.
 bool gpu_lockstep_match_pairs(GpuResources& resources, const ActionIndex& index,
                               const std::vector<AccountPair>& pairs, const LockstepRule& rule,
-                              const CudaTuning& tuning, std::vector<PairMatch>& out);
+                              const CudaTuning& tuning, std::vector<PairMatch>& out,
+                              const std::function<void(int64_t)>& matched);
 
 }  // namespace unfriend::gpu

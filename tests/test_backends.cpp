@@ -20,6 +20,7 @@
 #include "host/core/progress.h"
 #include "host/cpu/components.h"
 #include "host/cpu/density_groups.h"
+#include "tests/backend_case.h"
 #include "tests/test_support.h"
 
 namespace unfriend {
@@ -57,15 +58,10 @@ double naive_similarity(const float* a, const float* b, int64_t cols, Metric met
   return metric == Metric::l2 ? -total : total;
 }
 
-class BackendTest : public ::testing::TestWithParam<std::string> {
+class BackendTest : public test::BackendCase {
  protected:
   void SetUp() override {
-    set_quiet(true);
-    try {
-      backend_ = make_backend(backend_kind_from_string(GetParam()), BackendOptions{});
-    } catch (const InputError& e) {
-      UNFRIEND_SKIP_GPU_CASE("backend " + GetParam() + " unavailable: " + e.what());
-    }
+    test::BackendCase::SetUp();
     // The CPU rescored in double: float rounding only. A GPU may round inputs to fp16.
     tol_ = GetParam() == "cpu" ? 1e-5 : 2e-3;
   }
@@ -173,7 +169,6 @@ class BackendTest : public ::testing::TestWithParam<std::string> {
     return "";
   }
 
-  std::unique_ptr<Backend> backend_;
   double tol_ = 1e-5;
 };
 

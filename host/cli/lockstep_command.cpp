@@ -18,6 +18,7 @@
 #include "host/pipeline/lockstep.h"
 #include "host/pipeline/lockstep_output.h"
 #include "host/pipeline/memory_plan.h"
+#include "host/pipeline/sweep.h"  // summary_path_for
 
 namespace unfriend::cli {
 
@@ -32,13 +33,6 @@ struct LockstepArgs {
   bool overwrite = false;
   bool json = false;
 };
-
-std::string summary_path(const std::string& output) {
-  std::filesystem::path p(output);
-  std::string stem = p.filename().string();
-  if (p.extension() == ".h5") stem = p.stem().string();
-  return (p.parent_path() / (stem + ".summary.json")).string();
-}
 
 }  // namespace
 
@@ -117,7 +111,7 @@ void add_lockstep_command(CLI::App& app, CommandRun& run) {
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       summary["output"] = args->output;
       write_lockstep_result(args->output, args->overwrite, index, result, summary);
-      write_file_durably(summary_path(args->output), summary.dump(2) + "\n");
+      write_file_durably(summary_path_for(args->output), summary.dump(2) + "\n");
       if (args->json) {
         fmt::print("{}\n", summary.dump(2));
       } else {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -205,9 +206,10 @@ class Backend {
                                                     const CandidateOptions& options) = 0;
 
   /// match_accounts (host/core/lockstep_match.h) of every pair of dense account indices.
-  virtual std::vector<PairMatch> lockstep_match_pairs(const ActionIndex& index,
-                                                      const std::vector<AccountPair>& pairs,
-                                                      const LockstepRule& rule) = 0;
+  /// `matched(count)`, when given, is called as pairs are done (for progress).
+  virtual std::vector<PairMatch> lockstep_match_pairs(
+      const ActionIndex& index, const std::vector<AccountPair>& pairs, const LockstepRule& rule,
+      const std::function<void(int64_t)>& matched = {}) = 0;
 };
 
 /// The shape checks of Backend::density_labels and Backend::group_statistics (InputError):

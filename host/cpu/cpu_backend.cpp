@@ -50,11 +50,11 @@ class CpuBackend final : public Backend {
     return minhash_signatures(index, eligible, options);
   }
 
-  std::vector<PairMatch> lockstep_match_pairs(const ActionIndex& index,
-                                              const std::vector<AccountPair>& pairs,
-                                              const LockstepRule& rule) override {
+  std::vector<PairMatch> lockstep_match_pairs(
+      const ActionIndex& index, const std::vector<AccountPair>& pairs, const LockstepRule& rule,
+      const std::function<void(int64_t)>& matched) override {
     ThreadLimit limit(options_.threads);
-    return verify_pairs(index, pairs, rule);
+    return verify_pairs(index, pairs, rule, matched);
   }
 
  private:

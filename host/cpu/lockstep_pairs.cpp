@@ -79,14 +79,19 @@ PairMatch match_pair(const ActionIndex& index, uint32_t a, uint32_t b, const Loc
 
 std::vector<PairMatch> verify_pairs(const ActionIndex& index,
                                     const std::vector<AccountPair>& pairs,
-                                    const LockstepRule& rule) {
+                                    const LockstepRule& rule,
+                                    const std::function<void(int64_t)>& matched) {
   std::vector<PairMatch> out(pairs.size());
   const int64_t count = static_cast<int64_t>(pairs.size());
+  constexpr int64_t kChunk = int64_t{1} << 22;
+  for (int64_t begin = 0; begin < count; begin += kChunk) {
+    const int64_t end = std::min(count, begin + kChunk);
 #pragma omp parallel for schedule(dynamic, 1024)
-  for (int64_t p = 0; p < count; ++p) {
-    out[static_cast<size_t>(p)] =
-        match_pair(index, pairs[static_cast<size_t>(p)].first, pairs[static_cast<size_t>(p)].second,
-                   rule);
+    for (int64_t p = begin; p < end; ++p) {
+      out[static_cast<size_t>(p)] = match_pair(index, pairs[static_cast<size_t>(p)].first,
+                                               pairs[static_cast<size_t>(p)].second, rule);
+    }
+    if (matched) matched(end - begin);
   }
   return out;
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <utility>
 #include <vector>
 
@@ -29,10 +30,12 @@ std::vector<AccountPair> candidate_pairs(const std::vector<uint64_t>& signatures
                                          const std::vector<uint8_t>& eligible,
                                          const CandidateOptions& options);
 
-/// The exact match of every pair (host/core/lockstep_match.h).
+/// The exact match of every pair (host/core/lockstep_match.h); `matched(count)`, when given,
+/// after each chunk of pairs.
 std::vector<PairMatch> verify_pairs(const ActionIndex& index,
                                     const std::vector<AccountPair>& pairs,
-                                    const LockstepRule& rule);
+                                    const LockstepRule& rule,
+                                    const std::function<void(int64_t)>& matched = {});
 
 /// The exact match of one pair.
 PairMatch match_pair(const ActionIndex& index, uint32_t a, uint32_t b, const LockstepRule& rule);

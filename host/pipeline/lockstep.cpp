@@ -367,23 +367,12 @@ LockstepResult find_campaigns(Backend& backend, const ActionIndex& index, const 
                        th.rule.tolerance(th.rule.scales - 1), th.max_log10_p));
 
   start = std::chrono::steady_clock::now();
-  // In chunks, for progress with an ETA on long runs; the matches do not depend on the chunks.
-  std::vector<PairMatch> matches;
-  matches.reserve(pairs.size());
-  {
-    Progress progress("lockstep: matching candidate pairs", static_cast<int64_t>(pairs.size()),
-                      "pairs");
-    constexpr size_t kChunk = size_t{1} << 22;
-    for (size_t begin = 0; begin < pairs.size(); begin += kChunk) {
-      const std::vector<AccountPair> chunk(
-          pairs.begin() + static_cast<std::ptrdiff_t>(begin),
-          pairs.begin() + static_cast<std::ptrdiff_t>(std::min(pairs.size(), begin + kChunk)));
-      const std::vector<PairMatch> part = backend.lockstep_match_pairs(index, chunk, th.rule);
-      matches.insert(matches.end(), part.begin(), part.end());
-      progress.advance(static_cast<int64_t>(chunk.size()));
-    }
-    progress.finish();
-  }
+  // One call (the backend uploads the index once), with progress with an ETA as it goes.
+  Progress progress("lockstep: matching candidate pairs", static_cast<int64_t>(pairs.size()),
+                    "pairs");
+  const std::vector<PairMatch> matches = backend.lockstep_match_pairs(
+      index, pairs, th.rule, [&](int64_t done) { progress.advance(done); });
+  progress.finish();
   result.seconds_verify = seconds_since(start);
 
   start = std::chrono::steady_clock::now();
