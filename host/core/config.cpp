@@ -125,6 +125,10 @@ std::map<std::string, Setter> make_setters(SweepConfig& c) {
   in("clusters.robust_z", [&](auto& n, auto& w) { c.clusters.robust_z = as_double(n, w); });
   in("clusters.min_tightness",
      [&](auto& n, auto& w) { c.clusters.min_tightness = as_double(n, w); });
+  in("clusters.min_cohesion",
+     [&](auto& n, auto& w) { c.clusters.min_cohesion = as_double(n, w); });
+  in("clusters.cohesion_queries",
+     [&](auto& n, auto& w) { c.clusters.cohesion_queries = as_int(n, w); });
   in("clusters.min_size",
      [&](auto& n, auto& w) { c.clusters.min_size = as_int32(n, w); });
   in("lockstep.min_tolerance_s",
@@ -278,6 +282,9 @@ void validate_config(const SweepConfig& c, const std::string& source) {
   check(c.clusters.robust_z > 0 && c.clusters.robust_z < 100, "clusters.robust_z",
         "must be between 0 and 100");
   check(c.clusters.min_tightness >= 1, "clusters.min_tightness", "must be >= 1");
+  check(c.clusters.min_cohesion >= 0 && c.clusters.min_cohesion <= 1, "clusters.min_cohesion",
+        "must be in [0, 1]");
+  check(c.clusters.cohesion_queries >= 1, "clusters.cohesion_queries", "must be >= 1");
   check(c.clusters.min_size >= 0, "clusters.min_size", "must be >= 0 (0: min_pts + 1)");
   check(c.lockstep.min_tolerance_s >= 1 && c.lockstep.min_tolerance_s <= 86400,
         "lockstep.min_tolerance_s", "must be in [1, 86400] seconds");
@@ -345,6 +352,8 @@ nlohmann::json config_to_json(const SweepConfig& c) {
                    {"min_peak_gap", c.clusters.min_peak_gap},
                    {"robust_z", c.clusters.robust_z},
                    {"min_tightness", c.clusters.min_tightness},
+                   {"min_cohesion", c.clusters.min_cohesion},
+                   {"cohesion_queries", c.clusters.cohesion_queries},
                    {"min_size", c.clusters.min_size}};
   j["lockstep"] = {{"min_tolerance_s", c.lockstep.min_tolerance_s},
                    {"tolerance_scales", c.lockstep.tolerance_scales},

@@ -61,6 +61,8 @@ struct SweepConfig {
     double min_peak_gap = 1.2;  // auto eps: a farm population peaks exp(gap) x tighter than genuine
     double robust_z = 5.0;     // auto eps: how many robust deviations below the genuine mode
     double min_tightness = 1.25;  // cluster kept only if its surroundings are this many x looser
+    double min_cohesion = 0.5;    // split-respect test: share of near accounts inside, both halves
+    int64_t cohesion_queries = 128;  // members sampled per cluster for that test
     int min_size = 0;            // 0: min_pts + 1
   } clusters;
 

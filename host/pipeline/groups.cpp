@@ -271,4 +271,45 @@ Clusters find_hierarchy_clusters(Backend& backend, const KnnGraph& graph,
   return result;
 }
 
+void apply_cohesion_test(Clusters& clusters, MatrixView features, Metric metric,
+                         const std::vector<int32_t>& informative_columns,
+                         const SweepConfig& config) {
+  const double min_cohesion = config.clusters.min_cohesion;
+  const double not_made = std::numeric_limits<double>::quiet_NaN();
+  clusters.halves = min_cohesion > 0 ? split_feature_halves(informative_columns, config.knn.seed)
+                                     : FeatureHalves();
+  if (!clusters.halves.usable()) {
+    for (Cluster& c : clusters.clusters) {
+      c.cohesion_halves = {not_made, not_made};
+      c.cohesion = not_made;
+    }
+    return;
+  }
+  CohesionOptions options;
+  options.neighbors = config.clusters.min_pts;
+  options.max_queries = config.clusters.cohesion_queries;
+  const auto cohesion =
+      split_cohesion(features, metric, clusters.halves, clusters.label,
+                     static_cast<int64_t>(clusters.clusters.size()), options);
+  std::vector<int64_t> new_id(clusters.clusters.size(), -1);
+  std::vector<Cluster> kept;
+  for (size_t i = 0; i < clusters.clusters.size(); ++i) {
+    Cluster c = clusters.clusters[i];
+    c.cohesion_halves = cohesion[i];
+    c.cohesion = std::min(cohesion[i][0], cohesion[i][1]);
+    if (!(c.cohesion >= min_cohesion)) {
+      ++clusters.rejected_not_cohesive;
+      continue;
+    }
+    c.decided_by = (c.decided_by.empty() ? std::string("tightness") : c.decided_by) + "+cohesion";
+    new_id[i] = static_cast<int64_t>(kept.size());
+    c.id = new_id[i];
+    kept.push_back(std::move(c));
+  }
+  for (int64_t& l : clusters.label) {
+    if (l >= 0) l = new_id[static_cast<size_t>(l)];
+  }
+  clusters.clusters = std::move(kept);
+}
+
 }  // namespace unfriend

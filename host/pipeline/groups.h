@@ -3,6 +3,7 @@
 // the accounts around it and kept only when it is abnormally tight for its neighbourhood).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "host/core/config.h"
 #include "host/core/knn_graph.h"
 #include "host/core/matrix.h"
+#include "host/pipeline/cohesion.h"
 #include "host/pipeline/density.h"
 
 namespace unfriend {
@@ -52,6 +54,10 @@ struct Cluster {
   std::vector<int32_t> alike_features;  // the features in which it is abnormally alike
   double null_tightness = 0;     // tightness ordinary neighbourhoods of its size reach (z above)
   std::string decided_by;        // the properties that decided
+  // The split-respect test (host/pipeline/cohesion.h): in each half of the features, the share
+  // of its members' nearest accounts that are members; NaN when the test was not made.
+  std::array<double, 2> cohesion_halves{{0.0, 0.0}};
+  double cohesion = 0;           // the smaller of the two
 };
 
 struct Clusters {
@@ -60,6 +66,8 @@ struct Clusters {
   int64_t candidates = 0;        // density clusters before the tightness test
   int64_t rejected_loose = 0;    // of those, not tighter than their surroundings
   int64_t rejected_small = 0;    // of those, smaller than min_size
+  int64_t rejected_not_cohesive = 0;  // passed the other tests, not a network in both halves
+  FeatureHalves halves;               // the split the cohesion test used (empty: not made)
   // Method "hierarchy": the clusters of the condensed tree and the null model's size.
   int64_t tree_clusters = 0;
   int64_t tree_clusters_passing = 0;  // with a remaining set that passes the coordination test
@@ -92,5 +100,13 @@ Clusters find_clusters(Backend& backend, const KnnGraph& graph,
 Clusters find_hierarchy_clusters(Backend& backend, const KnnGraph& graph,
                                  const std::vector<float>& distances, MatrixView features,
                                  const DensityModel& model, const SweepConfig& config);
+
+/// The split-respect test on the clusters found (either method): a cluster is kept when, in
+/// both halves of the features, its cohesion is at least config.clusters.min_cohesion (0: the
+/// test is off; with fewer than two informative columns it cannot be made and decides nothing).
+/// Dropped clusters' rows become -1; the kept keep their order and are renumbered 0, 1, ...
+void apply_cohesion_test(Clusters& clusters, MatrixView features, Metric metric,
+                         const std::vector<int32_t>& informative_columns,
+                         const SweepConfig& config);
 
 }  // namespace unfriend

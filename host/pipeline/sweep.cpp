@@ -332,13 +332,22 @@ SweepSummary run_sweep(const SweepRequest& request) {
     stop_point();
   }
   const bool hierarchy = config.clusters.method == "hierarchy";
-  if (hierarchy && !loaded.on_host() && loaded.device) {
-    // The coordination test reads the rows on the host: fetch them from the device once.
+  const bool cohesion_test = config.clusters.min_cohesion > 0;
+  if ((hierarchy || cohesion_test) && !loaded.on_host() && loaded.device) {
+    // The coordination and cohesion tests read the rows on the host: fetch them once.
     loaded.matrix = Matrix(loaded.rows, loaded.cols);
     loaded.device->download(loaded.matrix.values.data());
   }
-  if (!hierarchy) Matrix().values.swap(loaded.matrix.values);
+  if (!hierarchy && !cohesion_test) Matrix().values.swap(loaded.matrix.values);
   loaded.device.reset();
+  // The columns that carry information: constant ones (scale 0) are all zeros after
+  // standardisation and would only dilute one half of the cohesion test.
+  std::vector<int32_t> informative_columns;
+  for (int64_t j = 0; j < loaded.cols; ++j) {
+    if (loaded.stats.scale.empty() || loaded.stats.scale[static_cast<size_t>(j)] > 0) {
+      informative_columns.push_back(static_cast<int32_t>(j));
+    }
+  }
 
   clock.start("groups");
   std::vector<float> distances = edge_distances(graph, config.preprocess.metric, squared_norms);
@@ -350,8 +359,18 @@ SweepSummary run_sweep(const SweepRequest& request) {
                                           config)
                 : find_clusters(*backend, graph, distances, config.preprocess.metric, model, config);
   std::vector<float>().swap(distances);  // not needed for the output: free before it is built
-  Matrix().values.swap(loaded.matrix.values);
   clock.stop();
+  if (cohesion_test) {
+    clock.start("cohesion");
+    apply_cohesion_test(clusters, loaded.matrix.view(), config.preprocess.metric,
+                        informative_columns, config);
+    clock.stop();
+    log_info(fmt::format("cohesion test: {} clusters kept, {} not a network in both halves of the "
+                         "features (min_cohesion {})",
+                         clusters.clusters.size(), clusters.rejected_not_cohesive,
+                         config.clusters.min_cohesion));
+  }
+  Matrix().values.swap(loaded.matrix.values);
   stop_point();
 
   // Lockstep campaigns from the action log, on the same backend.
@@ -437,6 +456,11 @@ SweepSummary run_sweep(const SweepRequest& request) {
         similarity_at_distance(config.preprocess.metric, model.duplicate_distance);
   }
   if (model.valley_found) model_json["valley_core_distance"] = std::exp(model.valley_log);
+  // The cohesion test's rule and its split, so that a reviewer can redo it.
+  model_json["min_cohesion"] = config.clusters.min_cohesion;
+  model_json["cohesion_halves"] = clusters.halves.usable()
+                                      ? nlohmann::json(clusters.halves.columns)
+                                      : nlohmann::json(nullptr);
 
   nlohmann::json knn_json = {{"mode", to_string(knn_report.mode_used)},
                              {"k", graph.k},
@@ -466,7 +490,11 @@ SweepSummary run_sweep(const SweepRequest& request) {
     std::vector<float> spread, breadth, stability, birth, density, null_tightness;
     std::vector<int64_t> alike_count;
     std::vector<std::string> decided_by;
+    std::vector<float> cohesion, cohesion_halves;
     for (const Cluster& c : clusters.clusters) {
+      cohesion.push_back(static_cast<float>(c.cohesion));
+      cohesion_halves.push_back(static_cast<float>(c.cohesion_halves[0]));
+      cohesion_halves.push_back(static_cast<float>(c.cohesion_halves[1]));
       spread.push_back(static_cast<float>(c.similarity_spread));
       null_tightness.push_back(static_cast<float>(c.null_tightness));
       breadth.push_back(static_cast<float>(c.breadth));
@@ -504,6 +532,9 @@ SweepSummary run_sweep(const SweepRequest& request) {
     writer.write_float32("/clusters/birth_distance", birth);
     writer.write_float32("/clusters/density_distance", density);
     writer.write_strings("/clusters/decided_by", decided_by);
+    writer.write_float32("/clusters/cohesion", cohesion);
+    writer.write_float32_matrix("/clusters/cohesion_halves", cohesion_halves.data(),
+                                static_cast<int64_t>(clusters.clusters.size()), 2);
   }
   {
     std::vector<int64_t> id, size, representative;
@@ -605,6 +636,7 @@ SweepSummary run_sweep(const SweepRequest& request) {
                        {"candidate_clusters", clusters.candidates},
                        {"rejected_not_tighter_than_surroundings", clusters.rejected_loose},
                        {"rejected_too_small", clusters.rejected_small},
+                       {"rejected_not_cohesive", clusters.rejected_not_cohesive},
                        {"tree_clusters", clusters.tree_clusters},
                        {"tree_clusters_passing_test", clusters.tree_clusters_passing},
                        {"dup_groups", dups.groups.size()},
@@ -620,6 +652,8 @@ SweepSummary run_sweep(const SweepRequest& request) {
                    {"breadth", c.breadth},
                    {"alike_features", c.alike_features.size()},
                    {"decided_by", c.decided_by.empty() ? "tightness" : c.decided_by},
+                   {"cohesion", std::isnan(c.cohesion) ? nlohmann::json(nullptr)
+                                                       : nlohmann::json(c.cohesion)},
                    {"score", c.score},
                    {"representative_id", id_of(c.representative)}});
   }
@@ -695,9 +729,9 @@ SweepSummary run_sweep(const SweepRequest& request) {
                       info.rows ? 100.0 * flagged / info.rows : 0.0,
                       alarm ? "  ALARM: an unusually large share, check the input" : "");
   text += fmt::format("  click-farm clusters:   {} ({} accounts; {} candidates, {} not tighter "
-                      "than their surroundings)\n",
+                      "than their surroundings, {} not a network in both halves of the features)\n",
                       clusters.clusters.size(), cluster_accounts, clusters.candidates,
-                      clusters.rejected_loose);
+                      clusters.rejected_loose, clusters.rejected_not_cohesive);
   text += fmt::format("  near-duplicate groups: {} ({} accounts)\n", dups.groups.size(),
                       dup_accounts);
   if (lockstep) {

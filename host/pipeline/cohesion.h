@@ -1,0 +1,42 @@
+// The split-respect test of a candidate cluster. A coordinated network is alike in many respects
+// at once, so it stays a network in any half of its features: in each half, a member's nearest
+// accounts are still mostly fellow members. A genuine community is alike in one respect (a
+// shared interest, a shared hour), and in the half without it its members scatter among everyone
+// else; a chance clump of a smooth population scatters in both halves. Measured on the host
+// with exact search of sampled members against every account in each half (re-normalised for
+// cosine), whatever backend built the graph.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "host/core/config.h"
+#include "host/core/matrix.h"
+
+namespace unfriend {
+
+/// The features split in two halves of (nearly) equal size by a seeded shuffle of the
+/// informative columns (those listed), each half sorted. With fewer than two informative
+/// columns both halves are empty and the test cannot be made.
+struct FeatureHalves {
+  std::array<std::vector<int32_t>, 2> columns;
+  bool usable() const { return !columns[0].empty() && !columns[1].empty(); }
+};
+FeatureHalves split_feature_halves(const std::vector<int32_t>& informative, uint64_t seed);
+
+struct CohesionOptions {
+  int neighbors = 8;          // nearest accounts looked at per member (at most set size - 1)
+  int64_t max_queries = 128;  // members sampled per set (evenly spaced by row); all when fewer
+};
+
+/// Per set s in [0, sets) (label[i] == s; -1: no set): in each half, the mean over its sampled
+/// members of the share of their nearest accounts (self excluded) that are members. Sets of
+/// fewer than two rows get 0. `features` are the prepared rows (standardised; for cosine
+/// normalised, which the re-normalisation of each half makes irrelevant).
+std::vector<std::array<double, 2>> split_cohesion(MatrixView features, Metric metric,
+                                                  const FeatureHalves& halves,
+                                                  const std::vector<int64_t>& label, int64_t sets,
+                                                  const CohesionOptions& options);
+
+}  // namespace unfriend
