@@ -693,10 +693,11 @@ KnnGraph faiss_knn_graph(MatrixView data, const KnnParams& params, KnnReport* re
 }
 
 KnnGraph exact_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows, int k,
-                           Metric metric) {
+                           Metric metric, int64_t query_block_rows) {
   KnnParams params;
   params.k = k;
   params.metric = metric;
+  if (query_block_rows > 0) params.query_block_rows = query_block_rows;
   validate(data, params);
   const int64_t n = static_cast<int64_t>(query_rows.size());
   for (int64_t row : query_rows) {

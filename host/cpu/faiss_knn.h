@@ -56,8 +56,9 @@ KnnGraph faiss_knn_graph(MatrixView data, const KnnParams& params, KnnReport* re
 
 /// Exact k nearest neighbours (self excluded, canonical order) of the data rows listed in
 /// query_rows, by FAISS brute force against all rows: row q of the result is data row
-/// query_rows[q]. The reference for recall measurements.
+/// query_rows[q]. The reference for recall measurements. Queries are searched in blocks of
+/// query_block_rows (0: KnnParams' default), which bounds FAISS's score tile.
 KnnGraph exact_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows, int k,
-                           Metric metric);
+                           Metric metric, int64_t query_block_rows = 0);
 
 }  // namespace unfriend

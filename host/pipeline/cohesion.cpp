@@ -79,7 +79,7 @@ std::vector<std::array<double, 2>> split_cohesion(MatrixView features, Metric me
 
   for (int h = 0; h < 2; ++h) {
     const Matrix half = half_of(features, halves.columns[static_cast<size_t>(h)], metric);
-    const KnnGraph nearest = exact_knn_of_rows(half.view(), queries, k, metric);
+    const KnnGraph nearest = exact_knn_of_rows(half.view(), queries, k, metric, options.query_block_rows);
     std::vector<double> sum(static_cast<size_t>(sets), 0.0);
     std::vector<int64_t> count(static_cast<size_t>(sets), 0);
     for (size_t q = 0; q < queries.size(); ++q) {

@@ -288,6 +288,7 @@ void apply_cohesion_test(Clusters& clusters, MatrixView features, Metric metric,
   CohesionOptions options;
   options.neighbors = config.clusters.min_pts;
   options.max_queries = config.clusters.cohesion_queries;
+  options.query_block_rows = config.knn.query_block_rows;  // as the memory plan sized it
   const auto cohesion =
       split_cohesion(features, metric, clusters.halves, clusters.label,
                      static_cast<int64_t>(clusters.clusters.size()), options);

@@ -156,10 +156,12 @@ MemoryPlan plan_memory(const MemoryPlanInput& in) {
                      {"faiss score tile", faiss_tile(r, n)}});
   }
 
-  // The features are freed before the graph stages.
+  // The features are freed before the graph stages unless a cluster test reads them.
+  const double kept_features = in.features_after_knn ? features : 0;
   const double distances = n * k * 4;
   stage("groups",
-        {{"graph", graph},
+        {{"features (for the cluster tests)", kept_features},
+         {"graph", graph},
          {"squared norms", ip_norms},
          {"edge distances", distances},
          // core distances, and their sorted logs while the density model is fit
@@ -167,6 +169,19 @@ MemoryPlan plan_memory(const MemoryPlanInput& in) {
          // union-find, component labels, members, duplicate and cluster labels
          {"labels", n * 8 * 6},
          {"distance graph (inner_product)", in.metric == Metric::inner_product ? graph : 0}});
+  // The cohesion test: one half of the features at a time, re-normalised, searched by the
+  // sampled members (their scores against every row, in FAISS's tiles).
+  if (in.cohesion_queries > 0) {
+    const double q = static_cast<double>(in.cohesion_queries);
+    stage("cohesion", {{"features", kept_features},
+                       {"graph", graph},
+                       {"labels", n * 8 * 3},
+                       {"half of the features", n * std::ceil(d / 2) * 4},
+                       // every clustered row may be sampled: at most all rows
+                       {"queries and neighbours", std::min(q, n) * (k * 12 + 16)},
+                       {"query block", std::min({q, n, query_block}) * (std::ceil(d / 2) * 4 + k_search * 12)},
+                       {"faiss score tile", faiss_tile(std::min({q, n, query_block}), n)}});
+  }
   // The edge distances are freed before the output columns are built.
   stage("write", {{"graph", graph},
                   {"density model", n * 8},
@@ -189,7 +204,8 @@ MemoryPlan fit_memory_plan(const MemoryPlanInput& input, int64_t limit_bytes,
       if (stage.name == "read" && in.read_block_rows > floor_rows) {
         in.read_block_rows = std::max(floor_rows, in.read_block_rows / 2);
         shrunk = true;
-      } else if (stage.name == "knn" && in.query_block_rows > floor_rows) {
+      } else if ((stage.name == "knn" || stage.name == "cohesion") &&
+                 in.query_block_rows > floor_rows) {
         in.query_block_rows = std::max(floor_rows, in.query_block_rows / 2);
         shrunk = true;
       }

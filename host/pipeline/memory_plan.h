@@ -30,6 +30,10 @@ struct MemoryPlanInput {
   int64_t recall_rows = 0;  // approximate modes: rows checked against exact search
   bool write_graph = false;
   bool checkpoint = false;  // a unit copy is held while it is saved
+  /// The features stay on the host through the graph stages: the cohesion test (and the
+  /// hierarchy's coordination test) read them.
+  bool features_after_knn = false;
+  int64_t cohesion_queries = 0;  // rows searched by the cohesion test (0: test off)
 };
 
 /// Bytes held at one stage, by what holds them.

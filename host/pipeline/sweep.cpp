@@ -110,6 +110,10 @@ MemoryPlanInput memory_plan_input(const InputInfo& info, const SweepConfig& conf
   in.recall_rows = config.recall.sample_rows;
   in.write_graph = config.output.write_graph;
   in.checkpoint = checkpoint;
+  const bool cohesion = config.clusters.min_cohesion > 0;
+  in.features_after_knn = cohesion || config.clusters.method == "hierarchy";
+  // Planned as if every row were clustered: the test samples at most every row.
+  in.cohesion_queries = cohesion ? info.rows : 0;
   return in;
 }
 
