@@ -22,7 +22,7 @@ namespace unfriend::cli {
 
 namespace {
 struct SweepArgs {
-  std::string input, output, config_file, work_dir, actions;
+  std::string input, output, config_file, work_dir, actions, previous, protect, cleared;
   std::string backend, knn_mode, metric, on_invalid, features, ids, max_memory, gpu_memory;
   int k = 0, threads = -1, min_pts = 0;
   int64_t block_rows = -1, seed = -1;
@@ -139,6 +139,15 @@ void add_sweep_command(CLI::App& app, CommandRun& run) {
   cmd->add_option("--actions", args->actions,
                   "Action log (HDF5, see `unfriend lockstep`) searched for lockstep campaigns too; "
                   "accounts matched by id, /labels/campaign added");
+  cmd->add_option("--previous", args->previous,
+                  "Result of the previous scheduled run: group ids carry over, and the output "
+                  "records what is new, grew, shrank, merged, split or dissolved");
+  cmd->add_option("--protect", args->protect,
+                  "Account ids (one per line) never flagged automatically: held for review, "
+                  "with their groups, when the evidence would flag them");
+  cmd->add_option("--cleared", args->cleared,
+                  "Account ids cleared on appeal (one per line): held, not flagged, unless they "
+                  "join a new group");
   cmd->add_option("--backend", args->backend, "auto, cpu or cuda (default auto)");
   cmd->add_option("--threads", args->threads, "CPU threads (0: all cores)");
   cmd->add_option("-k,--k", args->k, "Neighbours per account in the kNN graph");
@@ -175,6 +184,9 @@ void add_sweep_command(CLI::App& app, CommandRun& run) {
       SweepRequest request;
       request.input_path = args->input;
       request.actions_path = args->actions;
+      request.previous_path = args->previous;
+      request.protect_path = args->protect;
+      request.cleared_path = args->cleared;
       request.output_path = args->output;
       if (!args->config_file.empty()) {
         request.config = load_config(args->config_file);

@@ -242,6 +242,11 @@ void H5Writer::write_int32(const std::string& dataset, const std::vector<int32_t
                 values.data(), chunk_rows);
 }
 
+void H5Writer::write_int8(const std::string& dataset, const std::vector<int8_t>& values) {
+  write_dataset(dataset, H5T_STD_I8LE, H5T_NATIVE_INT8, {static_cast<int64_t>(values.size())},
+                values.data());
+}
+
 void H5Writer::write_float32(const std::string& dataset, const std::vector<float>& values) {
   write_dataset(dataset, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, {static_cast<int64_t>(values.size())},
                 values.data());

@@ -33,6 +33,7 @@ class H5Writer {
                    int64_t chunk_rows = 0);
   void write_int32(const std::string& dataset, const std::vector<int32_t>& values,
                    int64_t chunk_rows = 0);
+  void write_int8(const std::string& dataset, const std::vector<int8_t>& values);
   void write_float32(const std::string& dataset, const std::vector<float>& values);
   void write_float64(const std::string& dataset, const std::vector<double>& values);
   void write_strings(const std::string& dataset, const std::vector<std::string>& values);

@@ -30,6 +30,7 @@
 #include "host/pipeline/durable_file.h"
 #include "host/pipeline/groups.h"
 #include "host/pipeline/memory_plan.h"
+#include "host/pipeline/outcome.h"
 #include "host/pipeline/preprocess.h"
 
 namespace unfriend {
@@ -203,6 +204,15 @@ SweepSummary run_sweep(const SweepRequest& request) {
   if (!request.actions_path.empty()) {
     actions_stamp = file_stamp(request.actions_path);
     actions = std::make_unique<ActionLogReader>(request.actions_path);
+  }
+  // Lists and the previous result are read now: a typo in them must not cost a whole sweep.
+  const std::vector<int64_t> protected_ids =
+      request.protect_path.empty() ? std::vector<int64_t>() : read_account_list(request.protect_path);
+  const std::vector<int64_t> cleared_ids =
+      request.cleared_path.empty() ? std::vector<int64_t>() : read_account_list(request.cleared_path);
+  std::unique_ptr<PreviousResult> previous;
+  if (!request.previous_path.empty()) {
+    previous = std::make_unique<PreviousResult>(read_previous_result(request.previous_path));
   }
   const InputInfo& info = reader.info();
   check_output_path(request.output_path, request.input_path, config.output.overwrite);
@@ -416,6 +426,30 @@ SweepSummary run_sweep(const SweepRequest& request) {
     flagged += cluster_label[row] >= 0 || dup_label[row] >= 0 ||
                (lockstep && campaign_label[row] >= 0);
   }
+  // Stable ids (carried over from --previous) and the decisions; the group tables follow.
+  SweepOutcome outcome = settle_accounts(
+      ids, cluster_label, static_cast<int64_t>(clusters.clusters.size()), dup_label,
+      static_cast<int64_t>(dups.groups.size()), campaign_label,
+      lockstep ? static_cast<int64_t>(lockstep->campaigns.size()) : 0, previous.get(),
+      protected_ids, cleared_ids);
+  for (size_t i = 0; i < clusters.clusters.size(); ++i) clusters.clusters[i].id = outcome.cluster.id[i];
+  for (size_t i = 0; i < dups.groups.size(); ++i) dups.groups[i].id = outcome.dup_group.id[i];
+  if (lockstep) {
+    for (size_t i = 0; i < lockstep->campaigns.size(); ++i) {
+      lockstep->campaigns[i].id = outcome.campaign.id[i];
+    }
+    for (int64_t& c : lockstep->campaign) {
+      if (c >= 0) c = outcome.campaign.id[static_cast<size_t>(c)];
+    }
+  }
+  if (!request.protect_path.empty() || !request.cleared_path.empty()) {
+    log_info(fmt::format("decisions: {} flagged, {} held for review ({} groups in the review queue; "
+                         "{} of {} protected and {} of {} cleared accounts in this input)",
+                         outcome.decisions.flagged, outcome.decisions.held,
+                         outcome.decisions.review_queue.size(), outcome.decisions.protected_found,
+                         outcome.decisions.protected_listed, outcome.decisions.cleared_found,
+                         outcome.decisions.cleared_listed));
+  }
   // The alarm: a sweep that would flag an unusually large share of its accounts says so plainly,
   // with the features whose scale is most extreme (the usual cause: a broken or rescaled feature).
   const double flagged_share = assessed > 0 ? static_cast<double>(flagged) / assessed : 0.0;
@@ -483,6 +517,23 @@ SweepSummary run_sweep(const SweepRequest& request) {
   writer.write_int64("/labels/cluster", cluster_label);
   writer.write_int64("/labels/dup_group", dup_label);
   writer.write_float32("/labels/score", score);
+  writer.write_int8("/labels/decision", outcome.decisions.decision);
+  {
+    std::vector<std::string> kind;
+    std::vector<int64_t> id, size, protected_members, cleared_members;
+    for (const ReviewItem& item : outcome.decisions.review_queue) {
+      kind.push_back(item.kind);
+      id.push_back(item.id);
+      size.push_back(item.size);
+      protected_members.push_back(item.protected_members);
+      cleared_members.push_back(item.cleared_members);
+    }
+    writer.write_strings("/review/kind", kind);
+    writer.write_int64("/review/id", id);
+    writer.write_int64("/review/size", size);
+    writer.write_int64("/review/protected", protected_members);
+    writer.write_int64("/review/cleared", cleared_members);
+  }
   if (lockstep) {
     writer.write_int64("/labels/campaign", campaign_label);
     write_campaigns(writer, *action_index, *lockstep);
@@ -662,6 +713,36 @@ SweepSummary run_sweep(const SweepRequest& request) {
                    {"representative_id", id_of(c.representative)}});
   }
   summary["top_clusters"] = top;
+  {
+    const Decisions& d = outcome.decisions;
+    nlohmann::json queue = nlohmann::json::array();
+    for (const ReviewItem& item : d.review_queue) {
+      if (queue.size() >= 1000) break;  // all of them are in /review/* of the output
+      queue.push_back({{"kind", item.kind},
+                       {"id", item.id},
+                       {"size", item.size},
+                       {"protected_members", item.protected_members},
+                       {"cleared_members", item.cleared_members}});
+    }
+    summary["decisions"] = {{"flagged", d.flagged},
+                            {"held_for_review", d.held},
+                            {"review_groups", d.review_queue.size()},
+                            {"protect_list", request.protect_path.empty()
+                                                 ? nlohmann::json(nullptr)
+                                                 : nlohmann::json(request.protect_path)},
+                            {"protected_listed", d.protected_listed},
+                            {"protected_in_input", d.protected_found},
+                            {"protected_in_evidence", d.protected_in_evidence},
+                            {"cleared_list", request.cleared_path.empty()
+                                                 ? nlohmann::json(nullptr)
+                                                 : nlohmann::json(request.cleared_path)},
+                            {"cleared_listed", d.cleared_listed},
+                            {"cleared_in_input", d.cleared_found},
+                            {"cleared_in_evidence", d.cleared_in_evidence}};
+    summary["review_queue"] = queue;
+    summary["next_ids"] = outcome.next_ids;
+    if (!outcome.diff.is_null()) summary["diff"] = outcome.diff;
+  }
   if (lockstep) {
     nlohmann::json ls = lockstep_summary(*action_index, *lockstep, config, request.actions_path,
                                          config.output.top_clusters);
@@ -700,6 +781,8 @@ SweepSummary run_sweep(const SweepRequest& request) {
   writer.set_attribute("/", "backend", backend->name());
   writer.set_attribute("/", "knn", knn_json.dump());
   writer.set_attribute("/", "thresholds", model_json.dump());
+  writer.set_attribute("/", "next_ids", outcome.next_ids.dump());
+  if (!outcome.diff.is_null()) writer.set_attribute("/", "diff", outcome.diff.dump());
   writer.set_attribute("/", "stage_seconds", stage_json.dump());
   stop_point();
   // Both outputs or neither: the summary is written and synced under a temporary name first,
@@ -744,6 +827,26 @@ SweepSummary run_sweep(const SweepRequest& request) {
                         lockstep->campaigns.size(), summary["counts"]["campaign_accounts"].get<int64_t>(),
                         summary["lockstep"]["flagged"].get<int64_t>() -
                             summary["counts"]["campaign_accounts"].get<int64_t>());
+  }
+  if (outcome.decisions.held > 0 || !request.protect_path.empty() || !request.cleared_path.empty()) {
+    text += fmt::format("  decisions:             {} flagged, {} held for review ({} groups in the "
+                        "review queue)\n",
+                        outcome.decisions.flagged, outcome.decisions.held,
+                        outcome.decisions.review_queue.size());
+  }
+  if (!outcome.diff.is_null()) {
+    std::string changes;
+    for (auto& [kind, counts] : outcome.diff["counts"].items()) {
+      std::string parts;
+      for (auto& [change, count] : counts.items()) {
+        parts += fmt::format("{}{} {}", parts.empty() ? "" : ", ", count.get<int64_t>(), change);
+      }
+      changes += fmt::format("{}{}s: {}", changes.empty() ? "" : "; ", kind, parts.empty() ? "none" : parts);
+    }
+    text += fmt::format("  since {}: {}; {} accounts newly flagged, {} no longer\n",
+                        request.previous_path, changes,
+                        outcome.diff["newly_flagged"].get<int64_t>(),
+                        outcome.diff["no_longer_flagged"].get<int64_t>());
   }
   text += fmt::format("  thresholds (from the data): eps distance {:.4g} ({}), duplicate "
                       "distance {:.4g} ({}), genuine core distance {:.4g}\n",

@@ -21,6 +21,12 @@ struct SweepRequest {
   std::string config_source = "defaults";  // file the configuration came from
   /// An action log to search for lockstep campaigns too (empty: none); accounts matched by id.
   std::string actions_path;
+  /// Scheduled runs: a previous result whose group ids carry over (empty: none).
+  std::string previous_path;
+  /// Account-id lists (one per line; empty: none): never flagged automatically, held for review
+  /// with their groups when the evidence would flag them.
+  std::string protect_path;
+  std::string cleared_path;
   /// Checkpoint folder of the kNN stage; empty: "<output>.work" (see default_work_dir).
   std::string work_dir;
   /// Continue from the checkpoint in work_dir (none there: start from the beginning). Without
