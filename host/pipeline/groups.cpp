@@ -100,11 +100,37 @@ Clusters find_clusters(Backend& backend, const KnnGraph& graph,
   GroupStatsOptions options;
   options.min_size = config.clusters.min_size > 0 ? config.clusters.min_size : model.min_pts + 1;
   options.core_distance = model.core_distance;
-  options.core = std::move(density.core);
+  options.core = density.core;
   options.surround = true;
   const GroupTable table = backend.group_statistics(graph, density.label, options);
   result.candidates = table.groups;
   result.rejected_small = table.groups - static_cast<int64_t>(table.kept.size());
+
+  // Every density cluster as a candidate, by label: sizes for all, statistics for those tested.
+  const double not_tested = std::numeric_limits<double>::quiet_NaN();
+  std::vector<int64_t> candidate_of_label(static_cast<size_t>(n), -1);
+  result.candidate_label.assign(static_cast<size_t>(n), -1);
+  {
+    std::vector<int64_t> size_of_label(static_cast<size_t>(n), 0);
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t l = density.label[static_cast<size_t>(i)];
+      if (l >= 0) ++size_of_label[static_cast<size_t>(l)];
+    }
+    for (int64_t l = 0; l < n; ++l) {
+      if (size_of_label[static_cast<size_t>(l)] == 0) continue;
+      candidate_of_label[static_cast<size_t>(l)] = static_cast<int64_t>(result.candidate_table.size());
+      Candidate c;
+      c.size = size_of_label[static_cast<size_t>(l)];
+      c.internal_distance = c.surround_distance = c.tightness = c.cohesion = not_tested;
+      c.outcome = "too_small";
+      result.candidate_table.push_back(c);
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t l = density.label[static_cast<size_t>(i)];
+      if (l >= 0) result.candidate_label[static_cast<size_t>(i)] = candidate_of_label[static_cast<size_t>(l)];
+    }
+  }
+  result.core = std::move(density.core);
 
   const double genuine_distance = std::exp(model.genuine_log_mode);
   std::vector<Cluster> kept;
@@ -125,10 +151,18 @@ Clusters find_clusters(Backend& backend, const KnnGraph& graph,
     c.score = model.anomaly(c.internal_distance);
     if (c.internal_distance <= 0) c.score = model.anomaly(0);
     c.kind = c.internal_distance <= model.duplicate_distance ? "template_farm" : "click_farm";
+    c.candidate = candidate_of_label[static_cast<size_t>(stats.label)];
+    Candidate& candidate = result.candidate_table[static_cast<size_t>(c.candidate)];
+    candidate.core_size = c.core_size;
+    candidate.internal_distance = c.internal_distance;
+    candidate.surround_distance = c.surround_distance;
+    candidate.tightness = c.tightness;
     if (c.tightness < config.clusters.min_tightness) {
       ++result.rejected_loose;
+      candidate.outcome = "not_tighter";
       continue;
     }
+    candidate.outcome = "cluster";
     kept.push_back(c);
   }
   result.clusters = rank_and_label(
@@ -139,6 +173,10 @@ Clusters find_clusters(Backend& backend, const KnnGraph& graph,
         if (a.size != b.size) return a.size > b.size;
         return a.representative < b.representative;
       });
+  for (size_t i = 0; i < result.clusters.size(); ++i) {
+    const int64_t c = result.clusters[i].candidate;
+    if (c >= 0) result.candidate_table[static_cast<size_t>(c)].cluster = static_cast<int64_t>(i);
+  }
   return result;
 }
 
@@ -298,10 +336,18 @@ void apply_cohesion_test(Clusters& clusters, MatrixView features, Metric metric,
     Cluster c = clusters.clusters[i];
     c.cohesion_halves = cohesion[i];
     c.cohesion = std::min(cohesion[i][0], cohesion[i][1]);
+    Candidate* candidate =
+        c.candidate >= 0 ? &clusters.candidate_table[static_cast<size_t>(c.candidate)] : nullptr;
+    if (candidate) candidate->cohesion = c.cohesion;
     if (!(c.cohesion >= min_cohesion)) {
       ++clusters.rejected_not_cohesive;
+      if (candidate) {
+        candidate->outcome = "not_cohesive";
+        candidate->cluster = -1;
+      }
       continue;
     }
+    if (candidate) candidate->cluster = static_cast<int64_t>(kept.size());
     c.decided_by = (c.decided_by.empty() ? std::string("tightness") : c.decided_by) + "+cohesion";
     new_id[i] = static_cast<int64_t>(kept.size());
     c.id = new_id[i];

@@ -54,10 +54,22 @@ struct Cluster {
   std::vector<int32_t> alike_features;  // the features in which it is abnormally alike
   double null_tightness = 0;     // tightness ordinary neighbourhoods of its size reach (z above)
   std::string decided_by;        // the properties that decided
+  int64_t candidate = -1;        // its index in Clusters::candidate_table (method "eps")
   // The split-respect test (host/pipeline/cohesion.h): in each half of the features, the share
   // of its members' nearest accounts that are members; NaN when the test was not made.
   std::array<double, 2> cohesion_halves{{0.0, 0.0}};
   double cohesion = 0;           // the smaller of the two
+};
+
+/// A density cluster before the tests (method "eps"), recorded so that an unflagged account can
+/// be told which test its group failed.
+struct Candidate {
+  int64_t size = 0;
+  int64_t core_size = 0;
+  double internal_distance = 0, surround_distance = 0, tightness = 0;  // NaN: too small to test
+  double cohesion = 0;                     // NaN: not tested
+  std::string outcome;                     // "cluster", "too_small", "not_tighter", "not_cohesive"
+  int64_t cluster = -1;                    // the cluster's index in Clusters::clusters when kept
 };
 
 struct Clusters {
@@ -68,6 +80,11 @@ struct Clusters {
   int64_t rejected_small = 0;    // of those, smaller than min_size
   int64_t rejected_not_cohesive = 0;  // passed the other tests, not a network in both halves
   FeatureHalves halves;               // the split the cohesion test used (empty: not made)
+  /// Method "eps": per row its density cluster (index into candidate_table, -1 noise) and
+  /// whether it is a core account; the candidates and what became of them.
+  std::vector<int64_t> candidate_label;
+  std::vector<uint8_t> core;
+  std::vector<Candidate> candidate_table;
   // Method "hierarchy": the clusters of the condensed tree and the null model's size.
   int64_t tree_clusters = 0;
   int64_t tree_clusters_passing = 0;  // with a remaining set that passes the coordination test

@@ -403,12 +403,23 @@ SweepSummary run_sweep(const SweepRequest& request) {
   const int64_t n = info.rows;
   std::vector<int64_t> cluster_label(static_cast<size_t>(n), -2), dup_label(static_cast<size_t>(n), -2);
   std::vector<float> score(static_cast<size_t>(n), std::numeric_limits<float>::quiet_NaN());
+  // The evidence an explanation needs per account: its core distance, whether it was a core
+  // account and its density cluster before the tests (method "eps").
+  std::vector<float> core_distance(static_cast<size_t>(n), std::numeric_limits<float>::quiet_NaN());
+  const bool have_candidates = !clusters.candidate_label.empty();
+  std::vector<int64_t> candidate_label(have_candidates ? static_cast<size_t>(n) : 0, -2);
+  std::vector<int8_t> core_flag(have_candidates ? static_cast<size_t>(n) : 0, -1);
   int64_t flagged = 0;
   for (int64_t r = 0; r < assessed; ++r) {
     size_t row = static_cast<size_t>(loaded.input_row[static_cast<size_t>(r)]);
     cluster_label[row] = clusters.label[static_cast<size_t>(r)];
     dup_label[row] = dups.label[static_cast<size_t>(r)];
     score[row] = static_cast<float>(model.anomaly(model.core_distance[static_cast<size_t>(r)]));
+    core_distance[row] = model.core_distance[static_cast<size_t>(r)];
+    if (have_candidates) {
+      candidate_label[row] = clusters.candidate_label[static_cast<size_t>(r)];
+      core_flag[row] = static_cast<int8_t>(clusters.core[static_cast<size_t>(r)]);
+    }
   }
   // Campaign labels by account id; accounts of the log without features are counted.
   std::vector<int64_t> campaign_label(static_cast<size_t>(lockstep ? n : 0), -1);
@@ -518,6 +529,32 @@ SweepSummary run_sweep(const SweepRequest& request) {
   writer.write_int64("/labels/dup_group", dup_label);
   writer.write_float32("/labels/score", score);
   writer.write_int8("/labels/decision", outcome.decisions.decision);
+  writer.write_float32("/labels/core_distance", core_distance);
+  if (have_candidates) {
+    writer.write_int64("/labels/candidate", candidate_label);
+    writer.write_int8("/labels/core", core_flag);
+    std::vector<int64_t> size, core_size, cluster;
+    std::vector<float> internal, surround, tightness, cohesion;
+    std::vector<std::string> result;
+    for (const Candidate& c : clusters.candidate_table) {
+      size.push_back(c.size);
+      core_size.push_back(c.core_size);
+      internal.push_back(static_cast<float>(c.internal_distance));
+      surround.push_back(static_cast<float>(c.surround_distance));
+      tightness.push_back(static_cast<float>(c.tightness));
+      cohesion.push_back(static_cast<float>(c.cohesion));
+      result.push_back(c.outcome);
+      cluster.push_back(c.cluster >= 0 ? outcome.cluster.id[static_cast<size_t>(c.cluster)] : -1);
+    }
+    writer.write_int64("/candidates/size", size);
+    writer.write_int64("/candidates/core_size", core_size);
+    writer.write_float32("/candidates/internal_distance", internal);
+    writer.write_float32("/candidates/surround_distance", surround);
+    writer.write_float32("/candidates/tightness", tightness);
+    writer.write_float32("/candidates/cohesion", cohesion);
+    writer.write_strings("/candidates/outcome", result);
+    writer.write_int64("/candidates/cluster", cluster);
+  }
   {
     std::vector<std::string> kind;
     std::vector<int64_t> id, size, protected_members, cleared_members;
