@@ -17,5 +17,7 @@ void add_import_command(CLI::App& app, CommandRun& run);
 void add_evaluate_command(CLI::App& app, CommandRun& run);
 void add_inspect_command(CLI::App& app, CommandRun& run);
 void add_lockstep_command(CLI::App& app, CommandRun& run);
+void add_report_command(CLI::App& app, CommandRun& run);
+void add_export_command(CLI::App& app, CommandRun& run);
 
 }  // namespace unfriend::cli

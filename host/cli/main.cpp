@@ -32,6 +32,8 @@ int main(int argc, char** argv) {
   cli::add_evaluate_command(app, run);
   cli::add_inspect_command(app, run);
   cli::add_lockstep_command(app, run);
+  cli::add_report_command(app, run);
+  cli::add_export_command(app, run);
 
   try {
     app.parse(argc, argv);
