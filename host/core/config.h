@@ -62,7 +62,7 @@ struct SweepConfig {
     double robust_z = 5.0;     // auto eps: how many robust deviations below the genuine mode
     double min_tightness = 1.25;  // cluster kept only if its surroundings are this many x looser
     double min_cohesion = 0.5;    // split-respect test: share of near accounts inside, both halves
-    int64_t cohesion_queries = 32;   // members sampled per cluster for that test
+    int64_t cohesion_queries = 8;    // members sampled per cluster for that test
     int min_size = 0;            // 0: min_pts + 1
   } clusters;
 

@@ -27,7 +27,7 @@ FeatureHalves split_feature_halves(const std::vector<int32_t>& informative, uint
 
 struct CohesionOptions {
   int neighbors = 8;          // nearest accounts looked at per member (at most set size - 1)
-  int64_t max_queries = 32;   // members sampled per set (evenly spaced by row); all when fewer
+  int64_t max_queries = 8;    // members sampled per set (evenly spaced by row); all when fewer
   int64_t query_block_rows = 0;  // queries searched at once (0: the kNN default)
 };
 
