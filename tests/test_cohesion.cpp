@@ -75,6 +75,7 @@ TEST(Cohesion, SplitIsSeededDisjointAndCoversTheInformativeColumns) {
 TEST(Cohesion, NetworkStaysInBothHalvesCommunityOnlyInItsOwn) {
   const World w = make_world(7);
   CohesionOptions options;
+  options.max_queries = 1000;  // every member
   const auto c = split_cohesion(w.matrix.view(), Metric::cosine, respect_halves(), w.label, 2,
                                 options);
   ASSERT_EQ(c.size(), 2u);
@@ -87,6 +88,7 @@ TEST(Cohesion, NetworkStaysInBothHalvesCommunityOnlyInItsOwn) {
 TEST(Cohesion, SampledMembersGiveTheSameVerdict) {
   const World w = make_world(11);
   CohesionOptions all, few;
+  all.max_queries = 1000;  // every member
   few.max_queries = 7;
   const auto a = split_cohesion(w.matrix.view(), Metric::cosine, respect_halves(), w.label, 2, all);
   const auto b = split_cohesion(w.matrix.view(), Metric::cosine, respect_halves(), w.label, 2, few);
@@ -127,7 +129,7 @@ TEST(Cohesion, ApplyDropsTheCommunityAndRenumbers) {
   EXPECT_EQ(clusters.rejected_not_cohesive, 1);
   EXPECT_EQ(clusters.clusters[0].id, 0);
   EXPECT_EQ(clusters.clusters[0].size, 40);
-  EXPECT_GE(clusters.clusters[0].cohesion, 0.95);
+  EXPECT_GE(clusters.clusters[0].cohesion, 0.8);
   EXPECT_EQ(clusters.clusters[0].decided_by, "tightness+cohesion");
   for (size_t i = 0; i < w.label.size(); ++i) {
     EXPECT_EQ(clusters.label[i], w.label[i] == 0 ? 0 : -1) << "row " << i;
