@@ -19,5 +19,6 @@ void add_inspect_command(CLI::App& app, CommandRun& run);
 void add_lockstep_command(CLI::App& app, CommandRun& run);
 void add_report_command(CLI::App& app, CommandRun& run);
 void add_export_command(CLI::App& app, CommandRun& run);
+void add_explain_command(CLI::App& app, CommandRun& run);
 
 }  // namespace unfriend::cli

@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   cli::add_lockstep_command(app, run);
   cli::add_report_command(app, run);
   cli::add_export_command(app, run);
+  cli::add_explain_command(app, run);
 
   try {
     app.parse(argc, argv);
