@@ -31,6 +31,7 @@
 #include "host/pipeline/groups.h"
 #include "host/pipeline/memory_plan.h"
 #include "host/pipeline/outcome.h"
+#include "host/pipeline/outcome_output.h"
 #include "host/pipeline/preprocess.h"
 
 namespace unfriend {
@@ -533,44 +534,9 @@ SweepSummary run_sweep(const SweepRequest& request) {
   if (have_candidates) {
     writer.write_int64("/labels/candidate", candidate_label);
     writer.write_int8("/labels/core", core_flag);
-    std::vector<int64_t> size, core_size, cluster;
-    std::vector<float> internal, surround, tightness, cohesion;
-    std::vector<std::string> result;
-    for (const Candidate& c : clusters.candidate_table) {
-      size.push_back(c.size);
-      core_size.push_back(c.core_size);
-      internal.push_back(static_cast<float>(c.internal_distance));
-      surround.push_back(static_cast<float>(c.surround_distance));
-      tightness.push_back(static_cast<float>(c.tightness));
-      cohesion.push_back(static_cast<float>(c.cohesion));
-      result.push_back(c.outcome);
-      cluster.push_back(c.cluster >= 0 ? outcome.cluster.id[static_cast<size_t>(c.cluster)] : -1);
-    }
-    writer.write_int64("/candidates/size", size);
-    writer.write_int64("/candidates/core_size", core_size);
-    writer.write_float32("/candidates/internal_distance", internal);
-    writer.write_float32("/candidates/surround_distance", surround);
-    writer.write_float32("/candidates/tightness", tightness);
-    writer.write_float32("/candidates/cohesion", cohesion);
-    writer.write_strings("/candidates/outcome", result);
-    writer.write_int64("/candidates/cluster", cluster);
+    write_candidates(writer, clusters.candidate_table, outcome.cluster);
   }
-  {
-    std::vector<std::string> kind;
-    std::vector<int64_t> id, size, protected_members, cleared_members;
-    for (const ReviewItem& item : outcome.decisions.review_queue) {
-      kind.push_back(item.kind);
-      id.push_back(item.id);
-      size.push_back(item.size);
-      protected_members.push_back(item.protected_members);
-      cleared_members.push_back(item.cleared_members);
-    }
-    writer.write_strings("/review/kind", kind);
-    writer.write_int64("/review/id", id);
-    writer.write_int64("/review/size", size);
-    writer.write_int64("/review/protected", protected_members);
-    writer.write_int64("/review/cleared", cleared_members);
-  }
+  write_review_queue(writer, outcome.decisions);
   if (lockstep) {
     writer.write_int64("/labels/campaign", campaign_label);
     write_campaigns(writer, *action_index, *lockstep);
