@@ -381,6 +381,14 @@ TEST(Report, RealSweepHasEverySectionAndEveryGroup) {
     EXPECT_NE(page.find("href=\"#" + anchor + "\""), std::string::npos) << id;
     EXPECT_NE(page.find("id=\"" + anchor + "\""), std::string::npos) << id;
   }
+  // The recorded distances are drawn with their thresholds, when the sweep records them.
+  if (result.has("/labels/core_distance")) {
+    EXPECT_NE(page.find("<h3>Core distance (/labels/core_distance)</h3>"), std::string::npos);
+  }
+  if (result.has("/candidates/outcome")) {
+    EXPECT_NE(page.find("candidate clusters (/candidates)"), std::string::npos);
+  }
+  EXPECT_NE(page.find("<h3>Per-account score (/labels/score)</h3>"), std::string::npos);
   // The protected members' cluster is in the review queue.
   EXPECT_FALSE(first_column(page, "review-table").empty());
   EXPECT_NE(page.find("<svg"), std::string::npos);
@@ -406,6 +414,9 @@ TEST(Report, OldResultWithoutDecisionsOrDiff) {
   EXPECT_EQ(page.find("id=\"changes\""), std::string::npos);
   EXPECT_EQ(page.find("id=\"campaigns\""), std::string::npos);
   EXPECT_NE(page.find("no /labels/decision recorded"), std::string::npos);
+  EXPECT_EQ(page.find("/labels/core_distance)</h3>"), std::string::npos);
+  EXPECT_NE(page.find("<h3>Per-account score (/labels/score)</h3>"), std::string::npos);
+  EXPECT_NE(page.find("eps: score 7.04"), std::string::npos);  // (-0.5 - ln 0.3) / 0.1
   EXPECT_EQ(first_column(page, "clusters-table"), (std::set<std::string>{"0", "7"}));
   EXPECT_EQ(first_column(page, "dup-groups-table"), (std::set<std::string>{"0"}));
   EXPECT_NE(page.find("\xE2\x88\x9E"), std::string::npos);  // the infinite tightness, as such

@@ -27,10 +27,10 @@ void add_report_command(CLI::App& app, CommandRun& run) {
   CLI::App* cmd = app.add_subcommand(
       "report", "Write one self-contained HTML page about a result, readable offline");
   cmd->footer(
-      "The page: summary, thresholds on the score histogram, sortable cluster, duplicate-group "
-      "and campaign tables, per-cluster profiles, campaign timelines, the review queue and the "
-      "changes since the previous run when the result records them. It loads nothing from "
-      "outside the file.\nExample: unfriend report result.h5 -o result.html");
+      "The page: summary, thresholds drawn on the core-distance and score histograms, sortable "
+      "cluster, duplicate-group and campaign tables, per-cluster profiles, campaign timelines, the "
+      "review queue and the changes since the previous run when the result records them. It "
+      "loads nothing from outside the file.\nExample: unfriend report result.h5 -o result.html");
   auto args = std::make_shared<ReportArgs>();
   cmd->add_option("result", args->result, "Result HDF5 file (from `unfriend sweep` or `lockstep`)")
       ->required();
@@ -45,10 +45,10 @@ void add_report_command(CLI::App& app, CommandRun& run) {
       const std::string page = render_report(result);
       write_text_output(args->output, page);
       log_info(fmt::format(
-          "report: {} ({} accounts, {} clusters, {} duplicate groups, {} campaigns) -> {} ({:.1f} "
-          "MB, {:.2f} s)",
+          "report: {} ({} accounts, {} clusters, {} duplicate groups, {} campaigns) -> {} ({} KB, "
+          "{:.2f} s)",
           args->result, result.accounts(), result.clusters.rows(), result.dup_groups.rows(),
-          result.campaigns.rows(), args->output, static_cast<double>(page.size()) / 1e6,
+          result.campaigns.rows(), args->output, (page.size() + 512) / 1024,
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()));
       return kExitOk;
     };

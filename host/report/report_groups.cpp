@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "host/report/html.h"
 #include "host/report/report_sections.h"
@@ -52,6 +53,31 @@ double median_of(std::vector<float> values) {
   return values[mid];
 }
 
+// What became of the density step's candidates (/candidates/outcome), in words.
+std::string candidates_note(const std::vector<std::string>& outcome) {
+  if (outcome.empty()) return {};
+  static const std::pair<const char*, const char*> kWords[] = {
+      {"cluster", "kept as clusters"},
+      {"too_small", "too small"},
+      {"not_tighter", "not tighter than their surroundings"},
+      {"not_cohesive", "not a network in both halves of the features"}};
+  std::map<std::string, int64_t> counts;
+  for (const std::string& o : outcome) ++counts[o];
+  std::string parts;
+  auto add = [&](const std::string& key, const std::string& words) {
+    const auto it = counts.find(key);
+    if (it == counts.end()) return;
+    parts += fmt::format("{}{} {}", parts.empty() ? "" : ", ", html::count(it->second),
+                         html::escape(words));
+    counts.erase(it);
+  };
+  for (const auto& [key, words] : kWords) add(key, words);
+  while (!counts.empty()) add(counts.begin()->first, counts.begin()->first);
+  return fmt::format(
+      "<p class=\"note\">The density step found {} candidate clusters (/candidates): {}.</p>\n",
+      html::count(static_cast<int64_t>(outcome.size())), parts);
+}
+
 }  // namespace
 
 std::string clusters_section(const Context& c) {
@@ -59,6 +85,7 @@ std::string clusters_section(const Context& c) {
   const ClusterTable& t = r.clusters;
   if (r.cluster.empty() && t.rows() == 0) return {};
   std::string out = "<section id=\"clusters\"><h2>Click-farm clusters</h2>\n";
+  out += candidates_note(r.candidate_outcome);
   if (t.rows() == 0) {
     out += "<p class=\"note\">No cluster was found.</p></section>\n";
     return out;
@@ -68,6 +95,7 @@ std::string clusters_section(const Context& c) {
   svg::BarChart chart;
   chart.title = "cluster sizes, largest first (bars link to the profiles)";
   chart.y_label = "accounts";
+  chart.width = 1160;
   int64_t smallest = 0, largest = 0;
   for (size_t i = 0; i < std::min<size_t>(200, listed); ++i) {
     const size_t row = c.clusters_by_size[i];
@@ -227,7 +255,7 @@ std::string profiles_section(const Context& c) {
       h.x_min = 0;
       h.x_max = score_max;
       h.width = 420;
-      h.height = 150;
+      h.height = 190;
       h.log_y = false;
       svg::Series s{"members", "#c0392b", std::vector<int64_t>(40, 0)};
       for (float v : m.scores) svg::add_to_bins(s.counts, v, 0, score_max);

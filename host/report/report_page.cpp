@@ -1,5 +1,5 @@
 // The page frame, the shared context and the sections about the run as a whole: summary,
-// thresholds on the score histogram, configuration.
+// the thresholds table (its histograms are in report_histograms.cpp), configuration.
 #include "host/report/report_page.h"
 
 #include <fmt/format.h>
@@ -34,10 +34,6 @@ Members* member_of(std::vector<Members>& members, const GroupIndex& index,
   if (labels.empty() || labels[row] < 0) return nullptr;
   const int64_t at = index.row_of(labels[row]);
   return at < 0 ? nullptr : &members[static_cast<size_t>(at)];
-}
-
-bool has_number(const nlohmann::json& j, const char* key) {
-  return j.is_object() && j.contains(key) && j[key].is_number();
 }
 
 // The smallest core distance the density model takes (host/pipeline/density.cpp clamps at it).
@@ -78,6 +74,18 @@ ScoreAxis score_axis(const ResultFile& r) {
 }
 
 }  // namespace
+
+bool has_number(const nlohmann::json& j, const char* key) {
+  return j.is_object() && j.contains(key) && j[key].is_number();
+}
+
+std::string cluster_method(const ResultFile& r) {
+  if (r.config.is_object() && r.config.contains("clusters") && r.config["clusters"].is_object() &&
+      r.config["clusters"].contains("method")) {
+    return json_text(r.config["clusters"]["method"]);
+  }
+  return "eps";  // the default, and the only method of results older than the option
+}
 
 bool ScoreAxis::at_zero_distance(double score) const {
   return std::isfinite(zero_distance_score) && score >= zero_distance_score * (1 - 1e-5);
@@ -237,10 +245,7 @@ std::string summary_section(const Context& c) {
                                     html::count(r.input_features))});
   }
   if (!r.config_source.empty()) run.push_back({"configuration", html::escape(r.config_source)});
-  if (r.config.is_object() && r.config.contains("clusters") && r.config["clusters"].is_object() &&
-      r.config["clusters"].contains("method")) {
-    run.push_back({"cluster method", html::escape(json_text(r.config["clusters"]["method"]))});
-  }
+  if (r.config.is_object()) run.push_back({"cluster method", html::escape(cluster_method(r))});
   if (!r.backend.empty()) run.push_back({"backend", html::escape(r.backend)});
   if (r.knn.is_object()) {
     std::string knn;
@@ -317,7 +322,7 @@ std::string threshold_value(const std::string& key, const nlohmann::json& value)
 
 std::string thresholds_section(const Context& c) {
   const ResultFile& r = c.result;
-  std::string out = "<section id=\"thresholds\"><h2>Thresholds and the score histogram</h2>\n";
+  std::string out = "<section id=\"thresholds\"><h2>Thresholds and the distances they cut</h2>\n";
   const nlohmann::json& t = r.thresholds;
   if (t.is_object()) {
     html::Table table("thresholds-table", {{"threshold"}, {"value"}, {"meaning"}});
@@ -330,146 +335,7 @@ std::string thresholds_section(const Context& c) {
   } else {
     out += "<p class=\"note\">This result records no thresholds attribute.</p>\n";
   }
-  if (r.score.empty()) {
-    out +=
-        "<p class=\"note\">No per-account score (/labels/score) in this result: nothing to "
-        "draw.</p>\n</section>\n";
-    return out;
-  }
-  const ScoreAxis& a = c.axis;
-  const std::string method = r.config.is_object() && r.config.contains("clusters") &&
-                                     r.config["clusters"].is_object() &&
-                                     r.config["clusters"].contains("method")
-                                 ? json_text(r.config["clusters"]["method"])
-                                 : std::string("eps");
-  std::vector<svg::Marker> markers;
-  std::string drawn;
-  if (std::isfinite(a.eps)) {
-    const double eps = a.core_distance(a.eps);
-    markers.push_back({a.eps, fmt::format("eps: score {:.2f} (core distance {:.3g})", a.eps, eps),
-                       "#c0392b", method != "eps"});
-    drawn += fmt::format(
-        "The red line is eps (core distance {:.4g}, score {:.2f}): accounts to its right are core "
-        "accounts of kNN-DBSCAN{}. ",
-        eps, a.eps,
-        method == "eps" ? ""
-                        : " (this result used the " + html::escape(method) +
-                              " method, which picks clusters at their own density, "
-                              "so the line is dashed: for reference only)");
-  }
-  if (std::isfinite(a.valley)) {
-    markers.push_back(
-        {a.valley, fmt::format("density valley: score {:.2f}", a.valley), "#d68910", true});
-    drawn += fmt::format(
-        "The orange dashed line is the density valley the sweep found (core distance {:.4g}). ",
-        a.core_distance(a.valley));
-  }
-  if (a.mapped) {
-    markers.push_back({0.0, "genuine mode (score 0)", "#1e8449", true});
-    drawn += fmt::format(
-        "The green dashed line is the genuine population's mode (core distance {:.4g}). ",
-        a.core_distance(0));
-  }
-  constexpr size_t kBins = 90;
-  svg::Series all{"all assessed accounts", "#9aa5b5", std::vector<int64_t>(kBins, 0)};
-  svg::Series flagged{"in a cluster, duplicate group or campaign", "#c0392b",
-                      std::vector<int64_t>(kBins, 0)};
-  int64_t at_zero = 0, scored = 0;
-  for (size_t row = 0; row < r.accounts(); ++row) {
-    const float s = r.score[row];
-    if (!std::isfinite(s)) continue;
-    ++scored;
-    at_zero += s <= 0;
-    if (a.at_zero_distance(s)) continue;  // counted apart, below
-    svg::add_to_bins(all.counts, s, 0, a.x_max);
-    const bool grouped = (!r.cluster.empty() && r.cluster[row] >= 0) ||
-                         (!r.dup_group.empty() && r.dup_group[row] >= 0) ||
-                         (!r.campaign.empty() && r.campaign[row] >= 0);
-    if (grouped) svg::add_to_bins(flagged.counts, s, 0, a.x_max);
-  }
-  svg::Histogram chart;
-  chart.title = "Per-account score (robust deviations tighter than the genuine mode)";
-  chart.x_label =
-      a.mapped
-          ? "score (robust deviations tighter than the genuine mode); second line: core distance"
-          : "score (robust deviations tighter than the genuine mode)";
-  chart.x_min = 0;
-  chart.x_max = a.x_max;
-  chart.series = {all, flagged};
-  chart.markers = markers;
-  chart.width = 1160;
-  if (a.mapped) {
-    chart.tick_subtext = [a](double s) { return fmt::format("{:.3g}", a.core_distance(s)); };
-  }
-  out += "<h3>Per-account score (/labels/score)</h3>\n" + svg::render_histogram(chart);
-  out += fmt::format(
-      "<p class=\"note\">What is drawn: the histogram of /labels/score over the {} scored accounts "
-      "(log count axis), and in red the accounts in a group. The score is how many robust "
-      "deviations an account's core distance (distance to its min_pts-th neighbour) lies below "
-      "the genuine population's mode, clipped at 0: the {} accounts ({}) at 0 are at or looser "
-      "than the mode. {}{}{}The near-duplicate threshold is a distance between two accounts, not a "
-      "core distance, so it has no place on this axis and is listed in the table only.</p>\n",
-      html::count(scored), html::count(at_zero), html::percent(at_zero, scored), drawn,
-      a.mapped ? ""
-               : "The result does not record the genuine mode and spread, so no threshold can be "
-                 "placed on this axis. ",
-      a.zero_distance > 0 ? fmt::format("Not drawn: {} accounts with core distance 0 (at least "
-                                        "min_pts exact copies; score {:.1f}). ",
-                                        html::count(a.zero_distance), a.zero_distance_score)
-                          : std::string());
-
-  if (!r.hierarchy_distance.empty()) {
-    // Distances at which accounts leave their tree cluster, on a log axis.
-    double lo = INFINITY, hi = -INFINITY;
-    for (float d : r.hierarchy_distance) {
-      if (std::isfinite(d) && d > 0) {
-        lo = std::min(lo, std::log10(static_cast<double>(d)));
-        hi = std::max(hi, std::log10(static_cast<double>(d)));
-      }
-    }
-    if (lo < hi) {
-      std::vector<svg::Marker> distance_markers;
-      if (has_number(t, "genuine_core_distance") && t["genuine_core_distance"].get<double>() > 0) {
-        const double x = std::log10(t["genuine_core_distance"].get<double>());
-        distance_markers.push_back({x, "genuine core distance", "#1e8449", true});
-        lo = std::min(lo, x);
-        hi = std::max(hi, x);
-      }
-      if (has_number(t, "eps_distance") && t["eps_distance"].get<double>() > 0) {
-        const double x = std::log10(t["eps_distance"].get<double>());
-        distance_markers.push_back({x, "eps (reference)", "#c0392b", true});
-        lo = std::min(lo, x);
-        hi = std::max(hi, x);
-      }
-      const double pad = (hi - lo) * 0.02;
-      svg::Series tree{"all assessed accounts", "#9aa5b5", std::vector<int64_t>(kBins, 0)};
-      svg::Series in_cluster{"in a selected cluster", "#c0392b", std::vector<int64_t>(kBins, 0)};
-      for (size_t row = 0; row < r.accounts(); ++row) {
-        const float d = r.hierarchy_distance[row];
-        if (!std::isfinite(d) || d <= 0) continue;
-        const double x = std::log10(static_cast<double>(d));
-        svg::add_to_bins(tree.counts, x, lo - pad, hi + pad);
-        if (!r.cluster.empty() && r.cluster[row] >= 0)
-          svg::add_to_bins(in_cluster.counts, x, lo - pad, hi + pad);
-      }
-      svg::Histogram h;
-      h.title =
-          "Distance at which each account leaves its tree cluster (/hierarchy/account_distance)";
-      h.x_label = "distance (log scale)";
-      h.x_min = lo - pad;
-      h.x_max = hi + pad;
-      h.series = {tree, in_cluster};
-      h.markers = distance_markers;
-      h.tick_text = [](double x) { return fmt::format("{:.3g}", std::pow(10.0, x)); };
-      h.width = 1160;
-      out += "<h3>Density hierarchy: /hierarchy/account_distance</h3>\n" + svg::render_histogram(h);
-      out +=
-          "<p class=\"note\">What is drawn: the histogram of the mutual-reachability distance at "
-          "which each account leaves the last tree cluster it belongs to (log axis), in red "
-          "the accounts of selected clusters; the genuine core distance and eps are marked "
-          "for scale (the hierarchy selects clusters at their own density, not at eps).</p>\n";
-    }
-  }
+  out += core_distance_histogram(c) + score_histogram(c) + hierarchy_histogram(c);
   out += "</section>\n";
   return out;
 }

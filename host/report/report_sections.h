@@ -63,6 +63,13 @@ struct Context {
   std::string cluster_anchor_for_id(int64_t id) const;
 };
 
+// Parts of the thresholds section: the histograms of /labels/core_distance, /labels/score and
+// /hierarchy/account_distance with the thresholds drawn where they fall ("" when the result
+// lacks the data).
+std::string core_distance_histogram(const Context& c);
+std::string score_histogram(const Context& c);
+std::string hierarchy_histogram(const Context& c);
+
 // Sections, in page order.
 std::string summary_section(const Context& c);
 std::string diff_section(const Context& c);
@@ -78,6 +85,11 @@ std::string configuration_section(const Context& c);
 /// listed); `which` says which are listed ("largest", "first").
 std::string omitted_note(size_t listed, size_t total, const char* what,
                          const char* which = "largest");
+
+/// Whether j[key] is a number (j an object).
+bool has_number(const nlohmann::json& j, const char* key);
+/// clusters.method of the recorded configuration ("eps" when not recorded).
+std::string cluster_method(const ResultFile& r);
 
 /// A JSON value as short text: numbers with 4 significant digits, strings as they are, null as
 /// an em dash, anything else as compact JSON.

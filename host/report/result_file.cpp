@@ -159,6 +159,7 @@ ResultFile read_result_file(const std::string& path) {
   r.dup_group = labels.ints("/labels/dup_group");
   r.campaign = labels.ints("/labels/campaign");
   r.score = labels.floats("/labels/score");
+  r.core_distance = labels.floats("/labels/core_distance");
   r.hierarchy_distance = labels.floats("/hierarchy/account_distance");
   const std::vector<int64_t> decision = labels.ints("/labels/decision");
   r.decision.reserve(decision.size());
@@ -171,6 +172,8 @@ ResultFile read_result_file(const std::string& path) {
   }
 
   read_clusters(file, r.clusters);
+  if (file.has("/candidates/outcome"))
+    r.candidate_outcome = file.read_strings("/candidates/outcome");
   read_dup_groups(file, r.dup_groups);
   r.has_campaigns = file.has("/campaigns");
   read_campaigns(file, r.campaigns);

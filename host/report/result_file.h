@@ -59,9 +59,11 @@ struct ResultFile {
   std::vector<int64_t> cluster, dup_group, campaign;  // -1 none, -2 not assessed
   std::vector<float> score;                           // robust deviations; NaN: not assessed
   std::vector<int8_t> decision;                       // kDecision*; empty: not recorded
+  std::vector<float> core_distance;                   // /labels/core_distance, if recorded
   std::vector<float> hierarchy_distance;              // /hierarchy/account_distance, if any
 
   ClusterTable clusters;
+  std::vector<std::string> candidate_outcome;  // /candidates/outcome: what became of each
   DupGroupTable dup_groups;
   CampaignTable campaigns;
   bool has_campaigns = false;  // /campaigns exists (it may hold no campaign)

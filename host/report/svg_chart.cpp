@@ -110,7 +110,7 @@ void add_to_bins(std::vector<int64_t>& counts, double value, double x_min, doubl
 }
 
 std::string render_histogram(const Histogram& c) {
-  const double left = 64, right = c.width - 20.0, top = 46, bottom = c.height - 52.0;
+  const double left = 64, right = c.width - 20.0, top = 46, bottom = c.height - 66.0;
   int64_t max_count = 0;
   for (const Series& s : c.series) {
     for (int64_t n : s.counts) max_count = std::max(max_count, n);
@@ -156,7 +156,7 @@ std::string render_histogram(const Histogram& c) {
     }
   }
   out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>\n",
-                     (left + right) / 2, c.height - 6.0, escape(c.x_label));
+                     (left + right) / 2, bottom + 44, escape(c.x_label));
   // Threshold lines, their labels stacked in three rows above the plot so that close ones stay
   // readable.
   for (size_t i = 0; i < c.markers.size(); ++i) {
@@ -171,14 +171,14 @@ std::string render_histogram(const Histogram& c) {
         x, label_y + 3, bottom, escape(m.color), m.dashed ? " stroke-dasharray=\"5 3\"" : "",
         label_y, anchor, escape(m.label));
   }
-  // Legend, top right inside the plot.
-  double legend_y = top + 6;
+  // Legend in the bottom margin, left, where no bar or threshold label can cover it.
+  double legend_x = left;
   for (const Series& s : c.series) {
     out += fmt::format(
         "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"10\" height=\"10\" fill=\"{}\"/>"
-        "<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>\n",
-        right - 12, legend_y, escape(s.color), right - 16, legend_y + 9, escape(s.label));
-    legend_y += 14;
+        "<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text>\n",
+        legend_x, c.height - 15.0, escape(s.color), legend_x + 14, c.height - 6.0, escape(s.label));
+    legend_x += 30 + 6.2 * static_cast<double>(s.label.size());
   }
   out += "</svg>\n";
   return out;

@@ -37,7 +37,7 @@ struct Histogram {
   /// in another unit); defaults: 3 significant digits, none.
   std::function<std::string(double)> tick_text;
   std::function<std::string(double)> tick_subtext;
-  int width = 900, height = 300;
+  int width = 900, height = 330;
 };
 
 /// Adds `value` to the bin of [x_min, x_max] it falls in (values outside are clamped to the end
