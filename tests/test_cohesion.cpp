@@ -98,6 +98,23 @@ TEST(Cohesion, SampledMembersGiveTheSameVerdict) {
   EXPECT_EQ(a, split_cohesion(w.matrix.view(), Metric::cosine, respect_halves(), w.label, 2, all));
 }
 
+TEST(Cohesion, ThePartitionedSearchOfLargeInputsGivesTheSameVerdicts) {
+  const World w = make_world(13);
+  CohesionOptions exact, partitioned;
+  exact.max_queries = partitioned.max_queries = 1000;
+  partitioned.exact_max_rows = 100;  // 3,000 rows: searched through the IVF partition
+  const auto a = split_cohesion(w.matrix.view(), Metric::cosine, respect_halves(), w.label, 2, exact);
+  const auto b =
+      split_cohesion(w.matrix.view(), Metric::cosine, respect_halves(), w.label, 2, partitioned);
+  for (int s = 0; s < 2; ++s) {
+    for (int h = 0; h < 2; ++h) EXPECT_NEAR(a[s][h], b[s][h], 0.1) << "set " << s << " half " << h;
+  }
+  EXPECT_GE(std::min(b[0][0], b[0][1]), 0.9);
+  EXPECT_LE(std::min(b[1][0], b[1][1]), 0.2);
+  EXPECT_EQ(b, split_cohesion(w.matrix.view(), Metric::cosine, respect_halves(), w.label, 2,
+                              partitioned));  // seeded: the same numbers again
+}
+
 TEST(Cohesion, ChanceSetOfTheSmoothPopulationIsNotCohesive) {
   const World w = make_world(3);
   // Rows [200, 260) are ordinary accounts: labelled as a set, they are not a network anywhere.

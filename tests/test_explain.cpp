@@ -122,6 +122,19 @@ TEST_F(Explain, CliTextJsonInputDetailAndUnknownIds) {
   ASSERT_FALSE(e["nearest"].empty());
   EXPECT_TRUE(e["nearest"][0]["same_dup_group"].get<bool>()) << e.dump();
   EXPECT_FALSE(e["alike_features"].empty());
+  ASSERT_FALSE(e["nearest_members"].empty());
+  EXPECT_GE(e["nearest_members"][0]["similarity"].get<double>(), e["thresholds"]["duplicate_similarity"].get<double>());
+  // Without the input, a cluster member's alike features come from the recorded profile.
+  int64_t cluster_member = -1;
+  for (size_t row = 0; row < result.accounts() && cluster_member < 0; ++row) {
+    if (result.cluster[row] >= 0) cluster_member = result.account_id[row];
+  }
+  ASSERT_GE(cluster_member, 0);
+  ASSERT_FALSE(result.clusters.feature_spread.empty());
+  EXPECT_EQ(result.clusters.feature_columns, 24u);
+  ExplainRequest recorded;
+  recorded.account = cluster_member;
+  EXPECT_FALSE(explain_account(result, recorded)["alike_features"].empty());
   r = run_unfriend("explain " + quote(path) + " --account " + std::to_string(dup_member));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("flagged"), std::string::npos);

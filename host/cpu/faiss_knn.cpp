@@ -25,6 +25,7 @@
 #include "host/core/progress.h"
 #include "host/cpu/knn_rows.h"
 #include "host/cpu/row_sample.h"
+#include "host/cpu/similarity.h"
 #include "host/cpu/thread_limit.h"
 
 namespace unfriend {
@@ -737,6 +738,57 @@ KnnGraph exact_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_ro
         fmt::format("exact kNN of {} sampled rows failed in FAISS: {}", n, e.what()));
   }
   canonicalize_rows(graph);
+  return graph;
+}
+
+KnnGraph ivf_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows, int k,
+                         Metric metric, int nlist, int nprobe, uint64_t seed) {
+  KnnParams params;
+  params.k = k;
+  params.metric = metric;
+  params.seed = seed;
+  validate(data, params);
+  const int64_t n = static_cast<int64_t>(query_rows.size());
+  KnnGraph graph;
+  graph.rows = n;
+  graph.k = k;
+  graph.neighbors.assign(static_cast<size_t>(n * k), -1);
+  graph.similarity.assign(static_cast<size_t>(n * k), -std::numeric_limits<float>::infinity());
+  if (n == 0 || data.rows < 2) return graph;
+  IvfSettings ivf;
+  ivf.nlist = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(nlist, data.rows)));
+  ivf.train_rows = std::min<int64_t>(data.rows, 32 * static_cast<int64_t>(ivf.nlist));
+  const IvfPartition part = build_partition(data, params, ivf);
+  const int probes = std::max(1, std::min(nprobe, part.width));
+#pragma omp parallel
+  {
+    std::vector<std::pair<double, int64_t>> best;
+#pragma omp for schedule(dynamic, 16)
+    for (int64_t q = 0; q < n; ++q) {
+      const int64_t self = query_rows[static_cast<size_t>(q)];
+      const float* a = data.row(self);
+      best.clear();
+      const int64_t* lists = part.nearest_lists.data() +
+                             static_cast<size_t>(part.list_of_row[static_cast<size_t>(self)]) * part.width;
+      for (int p = 0; p < probes; ++p) {
+        if (lists[p] < 0) continue;
+        const size_t l = static_cast<size_t>(lists[p]);
+        for (int64_t m = part.offsets[l]; m < part.offsets[l + 1]; ++m) {
+          const int64_t row = part.members[static_cast<size_t>(m)];
+          if (row == self) continue;
+          best.push_back({pair_similarity(a, data.row(row), data.cols, metric), row});
+        }
+      }
+      const size_t keep = std::min(best.size(), static_cast<size_t>(k));
+      std::partial_sort(best.begin(), best.begin() + keep, best.end(), [](auto& x, auto& y) {
+        return x.first != y.first ? x.first > y.first : x.second < y.second;
+      });
+      for (size_t j = 0; j < keep; ++j) {
+        graph.neighbors[static_cast<size_t>(q * k) + j] = best[j].second;
+        graph.similarity[static_cast<size_t>(q * k) + j] = static_cast<float>(best[j].first);
+      }
+    }
+  }
   return graph;
 }
 

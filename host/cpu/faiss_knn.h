@@ -61,4 +61,11 @@ KnnGraph faiss_knn_graph(MatrixView data, const KnnParams& params, KnnReport* re
 KnnGraph exact_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows, int k,
                            Metric metric, int64_t query_block_rows = 0);
 
+/// Approximate k nearest neighbours of the data rows listed in query_rows (self excluded), for
+/// searches of a few rows against many: the rows are partitioned by seeded k-means into `nlist`
+/// lists, and each query scans the `nprobe` lists nearest its own list's centroid. Similarities
+/// are pair_similarity (exact, in double), ties broken by index: deterministic for a seed.
+KnnGraph ivf_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows, int k,
+                         Metric metric, int nlist, int nprobe, uint64_t seed);
+
 }  // namespace unfriend

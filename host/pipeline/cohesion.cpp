@@ -1,6 +1,7 @@
 #include "host/pipeline/cohesion.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "host/cpu/faiss_knn.h"
@@ -79,7 +80,14 @@ std::vector<std::array<double, 2>> split_cohesion(MatrixView features, Metric me
 
   for (int h = 0; h < 2; ++h) {
     const Matrix half = half_of(features, halves.columns[static_cast<size_t>(h)], metric);
-    const KnnGraph nearest = exact_knn_of_rows(half.view(), queries, k, metric, options.query_block_rows);
+    KnnGraph nearest;
+    if (features.rows <= options.exact_max_rows) {
+      nearest = exact_knn_of_rows(half.view(), queries, k, metric, options.query_block_rows);
+    } else {
+      const int nlist = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(features.rows))));
+      nearest = ivf_knn_of_rows(half.view(), queries, k, metric, nlist, (nlist + 9) / 10,
+                                options.seed + static_cast<uint64_t>(h));
+    }
     std::vector<double> sum(static_cast<size_t>(sets), 0.0);
     std::vector<int64_t> count(static_cast<size_t>(sets), 0);
     for (size_t q = 0; q < queries.size(); ++q) {

@@ -3,8 +3,9 @@
 // accounts are still mostly fellow members. A genuine community is alike in one respect (a
 // shared interest, a shared hour), and in the half without it its members scatter among everyone
 // else; a chance clump of a smooth population scatters in both halves. Measured on the host
-// with exact search of sampled members against every account in each half (re-normalised for
-// cosine), whatever backend built the graph.
+// with a search of sampled members against every account in each half (re-normalised for
+// cosine; exact search up to CohesionOptions::exact_max_rows rows, IVF above), whatever backend
+// built the graph.
 #pragma once
 
 #include <array>
@@ -29,6 +30,10 @@ struct CohesionOptions {
   int neighbors = 8;          // nearest accounts looked at per member (at most set size - 1)
   int64_t max_queries = 8;    // members sampled per set (evenly spaced by row); all when fewer
   int64_t query_block_rows = 0;  // queries searched at once (0: the kNN default)
+  /// Up to this many rows the search is exact; above, an IVF partition of each half (sqrt(N)
+  /// lists, a tenth of them probed) keeps its cost a small share of the sweep's.
+  int64_t exact_max_rows = 100000;
+  uint64_t seed = 42;
 };
 
 /// Per set s in [0, sets) (label[i] == s; -1: no set): in each half, the mean over its sampled

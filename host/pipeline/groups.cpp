@@ -327,6 +327,8 @@ void apply_cohesion_test(Clusters& clusters, MatrixView features, Metric metric,
   options.neighbors = config.clusters.min_pts;
   options.max_queries = config.clusters.cohesion_queries;
   options.query_block_rows = config.knn.query_block_rows;  // as the memory plan sized it
+  options.exact_max_rows = config.knn.auto_exact_max_rows;   // the kNN graph's own switch
+  options.seed = config.knn.seed;
   const auto cohesion =
       split_cohesion(features, metric, clusters.halves, clusters.label,
                      static_cast<int64_t>(clusters.clusters.size()), options);

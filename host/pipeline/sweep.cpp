@@ -24,6 +24,7 @@
 #include "host/io/h5_file.h"
 #include "host/pipeline/action_index.h"
 #include "host/pipeline/checkpoint.h"
+#include "host/pipeline/cluster_profile.h"
 #include "host/pipeline/density.h"
 #include "host/pipeline/lockstep.h"
 #include "host/pipeline/lockstep_output.h"
@@ -385,6 +386,13 @@ SweepSummary run_sweep(const SweepRequest& request) {
                          clusters.clusters.size(), clusters.rejected_not_cohesive,
                          config.clusters.min_cohesion));
   }
+  // Each cluster's feature profile, while the rows are on the host (they are whenever a
+  // cluster test reads them, as by default).
+  std::vector<float> feature_spread;
+  if (loaded.on_host() && !clusters.clusters.empty()) {
+    feature_spread = feature_spread_ratios(loaded.matrix.view(), clusters.label,
+                                           static_cast<int64_t>(clusters.clusters.size()));
+  }
   Matrix().values.swap(loaded.matrix.values);
   stop_point();
 
@@ -591,6 +599,16 @@ SweepSummary run_sweep(const SweepRequest& request) {
     writer.write_float32("/clusters/density_distance", density);
     writer.write_strings("/clusters/decided_by", decided_by);
     writer.write_float32("/clusters/cohesion", cohesion);
+    if (!feature_spread.empty()) {
+      writer.write_float32_matrix("/clusters/feature_spread", feature_spread.data(),
+                                  static_cast<int64_t>(clusters.clusters.size()), loaded.cols);
+    }
+    // The features' names, when the input has them (an imported table), for the profiles.
+    const H5Reader input(request.input_path);
+    if (input.has("/features/names")) {
+      const std::vector<std::string> names = input.read_strings("/features/names");
+      if (static_cast<int64_t>(names.size()) == loaded.cols) writer.write_strings("/features/names", names);
+    }
     writer.write_float32_matrix("/clusters/cohesion_halves", cohesion_halves.data(),
                                 static_cast<int64_t>(clusters.clusters.size()), 2);
   }

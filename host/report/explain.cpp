@@ -78,6 +78,7 @@ DensityEvidence read_density_evidence(const std::string& path) {
 // The features as the sweep compared them, and the account's nearest accounts there.
 struct FeatureDetail {
   json nearest = json::array();
+  json nearest_members = json::array();
   json alike = json::array();
   double nearest_similarity = std::numeric_limits<double>::quiet_NaN();
 };
@@ -139,6 +140,26 @@ FeatureDetail feature_detail(const ResultFile& result, size_t row, const Explain
   };
   FeatureDetail out;
   if (!scored.empty()) out.nearest_similarity = scored[0].first;
+  // Its nearest fellow members (of its cluster, else its duplicate group, else its campaign).
+  const std::vector<int64_t>* group = nullptr;
+  for (const std::vector<int64_t>* l : {&result.cluster, &result.dup_group, &result.campaign}) {
+    if (!group && !l->empty() && (*l)[row] >= 0) group = l;
+  }
+  if (group) {
+    std::vector<std::pair<double, int64_t>> fellows;
+    for (const auto& [sim, r] : scored) {
+      const int64_t id = ids[static_cast<size_t>(prepared.input_row[static_cast<size_t>(r)])];
+      const int64_t other = row_of(id);
+      if (other >= 0 && (*group)[static_cast<size_t>(other)] == (*group)[row]) fellows.push_back({sim, id});
+    }
+    const size_t take = std::min(fellows.size(), top);
+    std::partial_sort(fellows.begin(), fellows.begin() + take, fellows.end(), [](auto& x, auto& y) {
+      return x.first != y.first ? x.first > y.first : x.second < y.second;
+    });
+    for (size_t t = 0; t < take; ++t) {
+      out.nearest_members.push_back({{"account", fellows[t].second}, {"similarity", fellows[t].first}});
+    }
+  }
   for (size_t t = 0; t < top; ++t) {
     const int64_t other_input = prepared.input_row[static_cast<size_t>(scored[t].second)];
     const int64_t id = ids[static_cast<size_t>(other_input)];
@@ -426,7 +447,26 @@ json explain_account(const ResultFile& result, const ExplainRequest& request) {
       {"min_cohesion", min_cohesion}, {"method", method}};
   if (with_features) {
     out["nearest"] = detail.nearest;
+    out["nearest_members"] = detail.nearest_members;
     out["alike_features"] = detail.alike;
+  } else if (!result.cluster.empty() && result.cluster[row] >= 0 &&
+             !result.clusters.feature_spread.empty()) {
+    // The cluster's recorded profile: the features in which its members are alike.
+    const int64_t k = index_of(result.clusters.id, result.cluster[row]);
+    const size_t cols = result.clusters.feature_columns;
+    std::vector<std::pair<float, size_t>> alike;
+    for (size_t j = 0; k >= 0 && j < cols; ++j) {
+      const float v = result.clusters.feature_spread[static_cast<size_t>(k) * cols + j];
+      if (std::isfinite(v) && v < 0.5f) alike.push_back({v, j});
+    }
+    std::sort(alike.begin(), alike.end());
+    json list = json::array();
+    for (size_t i = 0; i < alike.size() && i < 15; ++i) {
+      json f = {{"feature", alike[i].second}, {"spread_ratio", alike[i].first}};
+      if (alike[i].second < result.feature_names.size()) f["name"] = result.feature_names[alike[i].second];
+      list.push_back(f);
+    }
+    out["alike_features"] = list;
   }
   return out;
 }
@@ -481,6 +521,12 @@ std::string explanation_text(const json& e) {
       s += fmt::format("    {} {:.6f} {} {}\n", n["account"].dump(), n["similarity"].get<double>(),
                        n["same_cluster"].get<bool>() ? "yes" : "no",
                        n["same_dup_group"].get<bool>() ? "yes" : "no");
+    }
+  }
+  if (e.contains("nearest_members") && !e["nearest_members"].empty()) {
+    s += "  nearest fellow members (similarity):\n";
+    for (const json& n : e["nearest_members"]) {
+      s += fmt::format("    {} {:.6f}\n", n["account"].dump(), n["similarity"].get<double>());
     }
   }
   if (e.contains("alike_features") && !e["alike_features"].empty()) {

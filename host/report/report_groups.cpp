@@ -160,6 +160,39 @@ std::string clusters_section(const Context& c) {
   return out;
 }
 
+// The cluster's feature profile (/clusters/feature_spread): its members' spread over
+// everyone's per feature; below 0.5 it is abnormally alike there.
+std::string feature_profile(const ResultFile& r, size_t row) {
+  const ClusterTable& t = r.clusters;
+  const size_t cols = t.feature_columns;
+  if (t.feature_spread.empty() || cols == 0) return {};
+  auto name = [&](size_t j) {
+    return j < r.feature_names.size() ? r.feature_names[j] : fmt::format("feature {}", j);
+  };
+  svg::BarChart chart;
+  chart.title = fmt::format("cluster {}: members' spread / everyone's, per feature", t.id[row]);
+  chart.y_label = "spread ratio";
+  chart.width = 420;
+  chart.height = 190;
+  std::vector<std::pair<float, size_t>> alike;
+  for (size_t j = 0; j < cols; ++j) {
+    const float v = t.feature_spread[row * cols + j];
+    if (!std::isfinite(v)) continue;
+    chart.bars.push_back({fmt::format("{}", j), v, fmt::format("{}: {}", name(j), html::fixed(v, 3)), ""});
+    if (v < 0.5f) alike.push_back({v, j});
+  }
+  std::sort(alike.begin(), alike.end());
+  std::string list;
+  for (size_t i = 0; i < alike.size() && i < 12; ++i) {
+    list += fmt::format("{}{} {}", i ? ", " : "", html::escape(name(alike[i].second)),
+                        html::fixed(alike[i].first, 2));
+  }
+  return fmt::format("<p class=\"note\">Alike (spread under half of everyone's) in {} of {} "
+                     "features{}{}</p>\n",
+                     alike.size(), cols, alike.empty() ? "" : ": ", list) +
+         svg::render_bar_chart(chart);
+}
+
 std::string profiles_section(const Context& c) {
   const ResultFile& r = c.result;
   const ClusterTable& t = r.clusters;
@@ -263,6 +296,7 @@ std::string profiles_section(const Context& c) {
       if (std::isfinite(eps)) h.markers.push_back({eps, "eps", "#555", true});
       out += svg::render_histogram(h);
     }
+    out += feature_profile(r, row);
     out += "</div>\n";
   }
   out += "</div>\n";

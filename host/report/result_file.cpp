@@ -77,6 +77,14 @@ void read_clusters(const H5Reader& file, ClusterTable& t) {
   t.density_distance = c.floats("/clusters/density_distance");
   t.cohesion = c.floats("/clusters/cohesion");
   t.cohesion_halves = c.floats("/clusters/cohesion_halves", 2);
+  const std::string spread = "/clusters/feature_spread";
+  if (file.has(spread)) {
+    const std::vector<int64_t> shape = file.shape(spread);
+    if (shape.size() == 2 && shape[1] > 0) {
+      t.feature_columns = static_cast<size_t>(shape[1]);
+      t.feature_spread = c.floats(spread, t.feature_columns);
+    }
+  }
 }
 
 void read_dup_groups(const H5Reader& file, DupGroupTable& t) {
@@ -172,6 +180,7 @@ ResultFile read_result_file(const std::string& path) {
   }
 
   read_clusters(file, r.clusters);
+  if (file.has("/features/names")) r.feature_names = file.read_strings("/features/names");
   if (file.has("/candidates/outcome"))
     r.candidate_outcome = file.read_strings("/candidates/outcome");
   read_dup_groups(file, r.dup_groups);

@@ -19,6 +19,10 @@ struct ClusterTable {
   std::vector<float> similarity_spread, breadth, null_tightness, stability, birth_distance,
       density_distance, cohesion;
   std::vector<float> cohesion_halves;  // two per cluster, row-major [clusters x 2]
+  /// Members' sd / everyone's per feature, row-major [clusters x feature_columns]; NaN where
+  /// not measurable. Empty when not recorded.
+  std::vector<float> feature_spread;
+  size_t feature_columns = 0;
   size_t rows() const { return id.size(); }
 };
 
@@ -75,6 +79,7 @@ struct ResultFile {
   nlohmann::json thresholds, config, knn, stage_seconds, diff, summary;
   std::string diff_text;  // the "diff" attribute as written ("" when absent)
   bool diff_unreadable = false;
+  std::vector<std::string> feature_names;  // /features/names, when recorded
   std::string input_path, backend, version, config_source, command;
   int64_t input_rows = -1, input_features = -1;
 
