@@ -149,5 +149,46 @@ TEST_F(Explain, CliTextJsonInputDetailAndUnknownIds) {
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
 }
 
+TEST(ExplainCampaigns, SharedActionsOfACampaignMember) {
+  // Features with the ids of an action-log world, swept with the log.
+  const std::string dir = test::scratch_dir();
+  const std::string actions = dir + "/actions.h5", raw = dir + "/raw.h5", features = dir + "/f.h5",
+                    out = dir + "/out.h5";
+  ASSERT_EQ(run_unfriend("-q synth --actions -o " + quote(actions) + " --rows 4000 --seed 4").exit_code, 0);
+  ASSERT_EQ(run_unfriend("-q synth -o " + quote(raw) + " --rows 4000 --dims 16 --seed 6").exit_code, 0);
+  {
+    const H5Reader in(raw), log(actions);
+    const auto values = in.read_float32("/accounts/features");
+    const auto shape = in.shape("/accounts/features");
+    H5Writer w(features, true);
+    w.write_matrix("/accounts/features", values.data(), shape[0], shape[1]);
+    w.write_int64("/accounts/id", log.read_int64("/truth/account"));
+    w.commit();
+  }
+  auto r = run_unfriend("-q sweep " + quote(features) + " --actions " + quote(actions) + " -o " +
+                        quote(out) + " --backend cpu --no-checkpoint");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const ResultFile result = read_result_file(out);
+  int64_t member = -1;
+  for (size_t row = 0; row < result.accounts() && member < 0; ++row) {
+    if (result.campaign[row] >= 0) member = result.account_id[row];
+  }
+  ASSERT_GE(member, 0) << "no campaign found";
+  r = run_unfriend("explain " + quote(out) + " --account " + std::to_string(member) + " --actions " +
+                   quote(actions) + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto e = nlohmann::json::parse(r.out);
+  bool found = false;
+  for (const auto& g : e["groups"]) {
+    if (g["kind"] != "campaign") continue;
+    found = true;
+    ASSERT_FALSE(g["shared_actions"].empty()) << g.dump();
+    EXPECT_GT(g["shared_actions"][0]["members_acting"].get<int64_t>(), 0) << g.dump();
+    EXPECT_GE(g["shared_actions"][0]["delay_after_first_member_s"].get<int64_t>(), 0);
+  }
+  EXPECT_TRUE(found) << e.dump();
+  for (const auto& t : e["tests"]) EXPECT_TRUE(t["passed"].get<bool>()) << t.dump();
+}
+
 }  // namespace
 }  // namespace unfriend

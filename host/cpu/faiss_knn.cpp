@@ -760,14 +760,19 @@ KnnGraph ivf_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows
   ivf.train_rows = std::min<int64_t>(data.rows, 32 * static_cast<int64_t>(ivf.nlist));
   const IvfPartition part = build_partition(data, params, ivf);
   const int probes = std::max(1, std::min(nprobe, part.width));
+  const size_t dims = static_cast<size_t>(data.cols);
+  // Candidates scored in float (SIMD), the best k + a margin re-scored exactly, as the exact
+  // path does: the kept similarities and their order do not depend on the float rounding.
+  const size_t shortlist = static_cast<size_t>(k) + 5;
 #pragma omp parallel
   {
+    std::vector<std::pair<float, int64_t>> scored;
     std::vector<std::pair<double, int64_t>> best;
 #pragma omp for schedule(dynamic, 16)
     for (int64_t q = 0; q < n; ++q) {
       const int64_t self = query_rows[static_cast<size_t>(q)];
       const float* a = data.row(self);
-      best.clear();
+      scored.clear();
       const int64_t* lists = part.nearest_lists.data() +
                              static_cast<size_t>(part.list_of_row[static_cast<size_t>(self)]) * part.width;
       for (int p = 0; p < probes; ++p) {
@@ -776,8 +781,18 @@ KnnGraph ivf_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows
         for (int64_t m = part.offsets[l]; m < part.offsets[l + 1]; ++m) {
           const int64_t row = part.members[static_cast<size_t>(m)];
           if (row == self) continue;
-          best.push_back({pair_similarity(a, data.row(row), data.cols, metric), row});
+          const float score = metric == Metric::l2 ? -faiss::fvec_L2sqr(a, data.row(row), dims)
+                                                   : faiss::fvec_inner_product(a, data.row(row), dims);
+          scored.push_back({score, row});
         }
+      }
+      const size_t first = std::min(scored.size(), shortlist);
+      std::partial_sort(scored.begin(), scored.begin() + first, scored.end(), [](auto& x, auto& y) {
+        return x.first != y.first ? x.first > y.first : x.second < y.second;
+      });
+      best.clear();
+      for (size_t i = 0; i < first; ++i) {
+        best.push_back({pair_similarity(a, data.row(scored[i].second), data.cols, metric), scored[i].second});
       }
       const size_t keep = std::min(best.size(), static_cast<size_t>(k));
       std::partial_sort(best.begin(), best.begin() + keep, best.end(), [](auto& x, auto& y) {
