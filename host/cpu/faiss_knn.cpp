@@ -741,6 +741,32 @@ KnnGraph exact_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_ro
   return graph;
 }
 
+// Float scores for the shortlist, with eight independent sums in a fixed order: several times
+// the speed of a one-sum loop (Debian's FAISS has only its scalar reference kernels), and the
+// same bits on every run.
+static float dot_f(const float* a, const float* b, size_t d) {
+  float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  size_t i = 0;
+  for (; i + 8 <= d; i += 8) {
+    for (int j = 0; j < 8; ++j) s[j] += a[i + j] * b[i + j];
+  }
+  for (; i < d; ++i) s[0] += a[i] * b[i];
+  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
+static float squared_distance_f(const float* a, const float* b, size_t d) {
+  float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  size_t i = 0;
+  for (; i + 8 <= d; i += 8) {
+    for (int j = 0; j < 8; ++j) {
+      const float t = a[i + j] - b[i + j];
+      s[j] += t * t;
+    }
+  }
+  for (; i < d; ++i) s[0] += (a[i] - b[i]) * (a[i] - b[i]);
+  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
 KnnGraph ivf_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows, int k,
                          Metric metric, int nlist, int nprobe, uint64_t seed) {
   KnnParams params;
@@ -781,8 +807,8 @@ KnnGraph ivf_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows
         for (int64_t m = part.offsets[l]; m < part.offsets[l + 1]; ++m) {
           const int64_t row = part.members[static_cast<size_t>(m)];
           if (row == self) continue;
-          const float score = metric == Metric::l2 ? -faiss::fvec_L2sqr(a, data.row(row), dims)
-                                                   : faiss::fvec_inner_product(a, data.row(row), dims);
+          const float score = metric == Metric::l2 ? -squared_distance_f(a, data.row(row), dims)
+                                                   : dot_f(a, data.row(row), dims);
           scored.push_back({score, row});
         }
       }

@@ -31,7 +31,7 @@ struct CohesionOptions {
   int64_t max_queries = 8;    // members sampled per set (evenly spaced by row); all when fewer
   int64_t query_block_rows = 0;  // queries searched at once (0: the kNN default)
   /// Up to this many rows the search is exact; above, an IVF partition of each half (sqrt(N)
-  /// lists, a tenth of them probed) keeps its cost a small share of the sweep's.
+  /// lists, a twentieth of them probed) keeps its cost a small share of the sweep's.
   int64_t exact_max_rows = 100000;
   uint64_t seed = 42;
 };
