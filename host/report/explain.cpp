@@ -14,6 +14,8 @@
 #include "host/io/action_log.h"
 #include "host/io/feature_reader.h"
 #include "host/io/h5_file.h"
+#include "host/cpu/similarity.h"
+#include "host/pipeline/cluster_profile.h"
 #include "host/pipeline/preprocess.h"
 
 namespace unfriend {
@@ -48,31 +50,21 @@ int64_t index_of(const std::vector<T>& v, T x) {
   return it == v.end() ? -1 : static_cast<int64_t>(it - v.begin());
 }
 
-// Per-account evidence of the eps method that result_file.h does not read.
-struct DensityEvidence {
-  std::vector<float> core_distance;
-  std::vector<int64_t> candidate;
-  std::vector<int64_t> core;
-  std::vector<int64_t> candidate_size, candidate_cluster;
-  std::vector<float> candidate_tightness, candidate_cohesion;
-  std::vector<std::string> candidate_outcome;
-};
-
-DensityEvidence read_density_evidence(const std::string& path) {
-  DensityEvidence e;
-  H5Reader file(path);
-  if (file.has("/labels/core_distance"))
-    e.core_distance = file.read_float32("/labels/core_distance");
-  if (file.has("/labels/candidate") && file.has("/candidates/outcome")) {
-    e.candidate = file.read_int64("/labels/candidate");
-    e.core = file.read_int64("/labels/core");
-    e.candidate_size = file.read_int64("/candidates/size");
-    e.candidate_cluster = file.read_int64("/candidates/cluster");
-    e.candidate_tightness = file.read_float32("/candidates/tightness");
-    e.candidate_cohesion = file.read_float32("/candidates/cohesion");
-    e.candidate_outcome = file.read_strings("/candidates/outcome");
+// The features in which a group is abnormally alike (spread under half of everyone's), most
+// alike first, at most 15, from its row of spread ratios.
+json alike_features(const float* ratio, size_t cols, const std::vector<std::string>& names) {
+  std::vector<std::pair<float, size_t>> alike;
+  for (size_t j = 0; j < cols; ++j) {
+    if (std::isfinite(ratio[j]) && ratio[j] < 0.5f) alike.push_back({ratio[j], j});
   }
-  return e;
+  std::sort(alike.begin(), alike.end());
+  json list = json::array();
+  for (size_t i = 0; i < alike.size() && i < 15; ++i) {
+    json f = {{"feature", alike[i].second}, {"spread_ratio", alike[i].first}};
+    if (alike[i].second < names.size()) f["name"] = names[alike[i].second];
+    list.push_back(f);
+  }
+  return list;
 }
 
 // The features as the sweep compared them, and the account's nearest accounts there.
@@ -117,14 +109,7 @@ FeatureDetail feature_detail(const ResultFile& result, size_t row, const Explain
   scored.reserve(static_cast<size_t>(m.rows));
   for (int64_t r = 0; r < m.rows; ++r) {
     if (r == self) continue;
-    const float* b = m.row(r);
-    double s = 0;
-    if (metric == Metric::l2) {
-      for (int64_t j = 0; j < m.cols; ++j) s -= (double(a[j]) - b[j]) * (double(a[j]) - b[j]);
-    } else {
-      for (int64_t j = 0; j < m.cols; ++j) s += double(a[j]) * b[j];
-    }
-    scored.push_back({s, r});
+    scored.push_back({pair_similarity(a, m.row(r), m.cols, metric), r});
   }
   const size_t top = std::min(scored.size(), static_cast<size_t>(std::max(1, request.nearest)));
   std::partial_sort(scored.begin(), scored.begin() + top, scored.end(), [](auto& x, auto& y) {
@@ -180,42 +165,17 @@ FeatureDetail feature_detail(const ResultFile& result, size_t row, const Explain
   else if (!result.dup_group.empty() && result.dup_group[row] >= 0)
     label = &result.dup_group;
   if (label) {
-    std::vector<uint8_t> member(static_cast<size_t>(m.rows), 0);
+    std::vector<int64_t> member(static_cast<size_t>(m.rows), -1);
     for (int64_t r = 0; r < m.rows; ++r) {
       const int64_t id = ids[static_cast<size_t>(prepared.input_row[static_cast<size_t>(r)])];
       const int64_t res = row_of(id);
-      member[static_cast<size_t>(r)] =
-          res >= 0 && (*label)[static_cast<size_t>(res)] == (*label)[row];
+      if (res >= 0 && (*label)[static_cast<size_t>(res)] == (*label)[row]) member[static_cast<size_t>(r)] = 0;
     }
     std::vector<std::string> names;
     H5Reader input(request.input_path);
     if (input.has("/features/names")) names = input.read_strings("/features/names");
-    std::vector<std::pair<double, int64_t>> ratio;
-    for (int64_t j = 0; j < m.cols; ++j) {
-      double sum[2] = {0, 0}, squares[2] = {0, 0}, count[2] = {0, 0};
-      for (int64_t r = 0; r < m.rows; ++r) {
-        const double v = m.row(r)[j];
-        for (int g = 0; g < 2; ++g) {
-          if (g == 1 && !member[static_cast<size_t>(r)]) continue;
-          sum[g] += v;
-          squares[g] += v * v;
-          count[g] += 1;
-        }
-      }
-      auto sd = [&](int g) {
-        const double mean = sum[g] / count[g];
-        return std::sqrt(std::max(0.0, squares[g] / count[g] - mean * mean));
-      };
-      const double everyone = sd(0);
-      if (everyone > 0 && count[1] > 1) ratio.push_back({sd(1) / everyone, j});
-    }
-    std::sort(ratio.begin(), ratio.end());
-    for (const auto& [r, j] : ratio) {
-      if (r >= 0.5 || out.alike.size() >= 15) break;
-      json f = {{"feature", j}, {"spread_ratio", r}};
-      if (static_cast<size_t>(j) < names.size()) f["name"] = names[static_cast<size_t>(j)];
-      out.alike.push_back(f);
-    }
+    out.alike = alike_features(feature_spread_ratios(m.view(), member, 1).data(),
+                               static_cast<size_t>(m.cols), names);
   }
   return out;
 }
@@ -224,7 +184,6 @@ FeatureDetail feature_detail(const ResultFile& result, size_t row, const Explain
 // members acted there and when, relative to the first member.
 json shared_actions(const ResultFile& result, size_t row, const std::string& path) {
   ActionLogReader log(path);
-  std::vector<uint8_t> member_of_id;  // by result row
   std::map<int64_t, bool> fellow;
   for (size_t i = 0; i < result.accounts(); ++i) {
     if (result.campaign[i] >= 0 && result.campaign[i] == result.campaign[row]) {
@@ -285,7 +244,6 @@ json explain_account(const ResultFile& result, const ExplainRequest& request) {
   const size_t row = static_cast<size_t>(found);
   const json& th = result.thresholds;
   const json& config = result.config;
-  const DensityEvidence density = read_density_evidence(result.path);
   const int decision = account_decision(result, row);
   json out = {{"account", request.account},
               {"result", result.path},
@@ -304,9 +262,9 @@ json explain_account(const ResultFile& result, const ExplainRequest& request) {
   const std::string method = config.is_object() && config.contains("clusters")
                                  ? config["clusters"].value("method", "eps")
                                  : "eps";
-  const double core_distance = density.core_distance.empty()
+  const double core_distance = result.core_distance.empty()
                                    ? std::numeric_limits<double>::quiet_NaN()
-                                   : density.core_distance[row];
+                                   : result.core_distance[row];
   if (std::isfinite(core_distance) || std::isinf(core_distance))
     out["core_distance"] =
         test("core distance (to its min_pts-th nearest account) <= eps", core_distance, "<=", eps);
@@ -324,8 +282,8 @@ json explain_account(const ResultFile& result, const ExplainRequest& request) {
         if (!t.decided_by.empty()) g["decided_by"] = t.decided_by[k];
         g["score"] = t.score[k];
         g["mean_similarity"] = t.mean_similarity[k];
-        if (method == "eps" && !density.core.empty()) {
-          const bool core = density.core[row] == 1;
+        if (method == "eps" && !result.core.empty()) {
+          const bool core = result.core[row] == 1;
           g["member"] =
               core ? "core account" : "border account (next to a core account within eps)";
           if (core && out.contains("core_distance")) tests.push_back(out["core_distance"]);
@@ -348,28 +306,28 @@ json explain_account(const ResultFile& result, const ExplainRequest& request) {
         }
       }
       groups.push_back(g);
-    } else if (method == "eps" && !density.candidate.empty()) {
-      const int64_t cand = density.candidate[row];
+    } else if (method == "eps" && !result.candidate.empty()) {
+      const int64_t cand = result.candidate[row];
       if (cand < 0) {
         missed.push_back(
             test("core distance <= eps (or a core account within eps)", core_distance, "<=", eps));
       } else {
         const size_t ci = static_cast<size_t>(cand);
-        const std::string& why = density.candidate_outcome[ci];
+        const std::string& why = result.candidate_outcome[ci];
         json m;
         if (why == "too_small") {
-          m = test("density group size >= min_size", double(density.candidate_size[ci]),
+          m = test("density group size >= min_size", double(result.candidate_size[ci]),
                    ">=", min_size);
         } else if (why == "not_tighter") {
           m = test("tightness (surroundings / members) >= min_tightness",
-                   density.candidate_tightness[ci], ">=", min_tightness);
+                   result.candidate_tightness[ci], ">=", min_tightness);
         } else if (why == "not_cohesive") {
           m = test("cohesion in both halves of the features >= min_cohesion",
-                   density.candidate_cohesion[ci], ">=", min_cohesion);
+                   result.candidate_cohesion[ci], ">=", min_cohesion);
         } else {
           m = {{"test", "density group " + why}, {"passed", false}};
         }
-        m["density_group_size"] = density.candidate_size[ci];
+        m["density_group_size"] = result.candidate_size[ci];
         missed.push_back(m);
       }
     } else if (method != "eps") {
@@ -453,20 +411,12 @@ json explain_account(const ResultFile& result, const ExplainRequest& request) {
              !result.clusters.feature_spread.empty()) {
     // The cluster's recorded profile: the features in which its members are alike.
     const int64_t k = index_of(result.clusters.id, result.cluster[row]);
-    const size_t cols = result.clusters.feature_columns;
-    std::vector<std::pair<float, size_t>> alike;
-    for (size_t j = 0; k >= 0 && j < cols; ++j) {
-      const float v = result.clusters.feature_spread[static_cast<size_t>(k) * cols + j];
-      if (std::isfinite(v) && v < 0.5f) alike.push_back({v, j});
+    if (k >= 0) {
+      const size_t cols = result.clusters.feature_columns;
+      out["alike_features"] = alike_features(
+          result.clusters.feature_spread.data() + static_cast<size_t>(k) * cols, cols,
+          result.feature_names);
     }
-    std::sort(alike.begin(), alike.end());
-    json list = json::array();
-    for (size_t i = 0; i < alike.size() && i < 15; ++i) {
-      json f = {{"feature", alike[i].second}, {"spread_ratio", alike[i].first}};
-      if (alike[i].second < result.feature_names.size()) f["name"] = result.feature_names[alike[i].second];
-      list.push_back(f);
-    }
-    out["alike_features"] = list;
   }
   return out;
 }

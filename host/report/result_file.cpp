@@ -181,8 +181,15 @@ ResultFile read_result_file(const std::string& path) {
 
   read_clusters(file, r.clusters);
   if (file.has("/features/names")) r.feature_names = file.read_strings("/features/names");
-  if (file.has("/candidates/outcome"))
+  r.candidate = labels.ints("/labels/candidate");
+  r.core = labels.ints("/labels/core");
+  if (file.has("/candidates/outcome")) {
     r.candidate_outcome = file.read_strings("/candidates/outcome");
+    const ColumnReader candidates{file, r.candidate_outcome.size()};
+    r.candidate_size = candidates.ints("/candidates/size");
+    r.candidate_tightness = candidates.floats("/candidates/tightness");
+    r.candidate_cohesion = candidates.floats("/candidates/cohesion");
+  }
   read_dup_groups(file, r.dup_groups);
   r.has_campaigns = file.has("/campaigns");
   read_campaigns(file, r.campaigns);

@@ -67,7 +67,12 @@ struct ResultFile {
   std::vector<float> hierarchy_distance;              // /hierarchy/account_distance, if any
 
   ClusterTable clusters;
+  // Method "eps": per account its density cluster before the tests (/labels/candidate, -1
+  // none) and whether it was a core account (/labels/core); per candidate what became of it.
+  std::vector<int64_t> candidate, core;
   std::vector<std::string> candidate_outcome;  // /candidates/outcome: what became of each
+  std::vector<int64_t> candidate_size;
+  std::vector<float> candidate_tightness, candidate_cohesion;
   DupGroupTable dup_groups;
   CampaignTable campaigns;
   bool has_campaigns = false;  // /campaigns exists (it may hold no campaign)
