@@ -230,8 +230,9 @@ struct BackendOptions {
   int gpu_device = 0;
 };
 
-/// automatic: the CUDA backend when one is built and a GPU is usable (logs which), else CPU.
-/// cuda without a usable GPU throws InputError with a one-line reason.
+/// automatic: the CUDA backend when its module loads (host/backend/cuda_module_loader.h) and a
+/// GPU is usable, else CPU; one log line says which, and why not CUDA. cuda without the module
+/// or without a usable GPU throws InputError with a one-line reason.
 std::unique_ptr<Backend> make_backend(BackendKind kind, const BackendOptions& options);
 
 }  // namespace unfriend
