@@ -2,8 +2,6 @@
 
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexHNSW.h>
-#include <faiss/Clustering.h>
-#include <faiss/IndexIVFFlat.h>
 #include <faiss/impl/FaissException.h>
 #include <faiss/utils/distances.h>
 #include <fmt/format.h>
@@ -23,7 +21,12 @@
 
 #include "host/core/error.h"
 #include "host/core/progress.h"
+#include "host/cpu/exact_knn.h"
 #include "host/cpu/knn_rows.h"
+#include "host/cpu/kmeans.h"
+#include "host/cpu/knn_units.h"
+#include "host/cpu/score_tile.h"
+#include "host/cpu/top_candidates.h"
 #include "host/cpu/row_sample.h"
 #include "host/cpu/similarity.h"
 #include "host/cpu/thread_limit.h"
@@ -67,64 +70,25 @@ void validate(MatrixView data, const KnnParams& params) {
   }
 }
 
-// Candidates searched beyond k+1. FAISS scores in float, and its BLAS and SIMD paths (picked by
-// block size) round differently, so two neighbours within a few ulps can swap places at the
-// cut. Rescoring a few extra candidates in double and cutting after that makes the kept set the
-// same for any block size or thread count (short of more than this many near-ties at the cut).
-constexpr int64_t k_rescore_margin = 4;
+// Candidates searched beyond k+1. The search scores in float, so two neighbours within a few
+// ulps can swap places at the cut. Rescoring a few extra candidates in double and cutting after
+// that gives the canonical kept set; only when more than this many candidates sit within float
+// rounding of the cut does the exact search scan the row against all rows (knn_rows.h). 12, not
+// 4: the members of a tight click farm of 1,000 (the synth's) are that close at rank 32, and
+// with 4 about 2,000 of 100,000 rows paid the scan, 15% of the search's time; with 12, under 50.
+constexpr int64_t k_rescore_margin = 12;
 
 int search_width(int64_t rows, int k) {
   // k+1 so that the row itself, which every search finds, can be removed; plus the margin.
   return static_cast<int>(std::min<int64_t>(static_cast<int64_t>(k) + 1 + k_rescore_margin, rows));
 }
 
-// Rows per FAISS call when assigning rows to IVF lists and adding rows to HNSW. Fixed, not
+// Rows per FAISS call when adding rows to HNSW. Fixed, not
 // knn.query_block_rows: FAISS's answer for a row can depend on how many rows share the call (its
 // BLAS path starts at 20 query rows; HNSW inserts each call's rows level by level), and the
 // graph must not depend on block sizes. 16384 is the default query_block_rows, so results of
 // the default configuration are what they were when these calls used it.
 constexpr int64_t k_fixed_call_rows = 16384;
-
-std::string units_saved(const KnnCheckpoint& checkpoint, int64_t units) {
-  int64_t saved = 0;
-  for (int64_t u = 0; u < units; ++u) saved += checkpoint.done(u);
-  return fmt::format("{} of {} kNN units saved", saved, units);
-}
-
-// A unit read back from a checkpoint is used only when it holds exactly the rows expected, with
-// the graph's width and neighbours inside the data; anything else is computed again.
-bool unit_fits(const KnnUnit& unit, const int64_t* rows, int64_t count, const KnnGraph& graph) {
-  const size_t cells = static_cast<size_t>(count) * static_cast<size_t>(graph.k);
-  if (unit.width != graph.k || unit.rows.size() != static_cast<size_t>(count) ||
-      unit.neighbors.size() != cells || unit.similarity.size() != cells ||
-      !std::equal(unit.rows.begin(), unit.rows.end(), rows)) {
-    return false;
-  }
-  return std::all_of(unit.neighbors.begin(), unit.neighbors.end(),
-                     [&](int64_t nb) { return nb >= -1 && nb < graph.rows; });
-}
-
-void unit_to_graph(const KnnUnit& unit, KnnGraph& graph) {
-  const size_t k = static_cast<size_t>(graph.k);
-  for (size_t i = 0; i < unit.rows.size(); ++i) {
-    const size_t row = static_cast<size_t>(unit.rows[i]);
-    std::copy_n(unit.neighbors.data() + i * k, k, graph.neighbors.data() + row * k);
-    std::copy_n(unit.similarity.data() + i * k, k, graph.similarity.data() + row * k);
-  }
-}
-
-void graph_to_unit(const KnnGraph& graph, const int64_t* rows, int64_t count, KnnUnit& unit) {
-  const size_t k = static_cast<size_t>(graph.k);
-  unit.rows.assign(rows, rows + count);
-  unit.width = graph.k;
-  unit.neighbors.resize(static_cast<size_t>(count) * k);
-  unit.similarity.resize(static_cast<size_t>(count) * k);
-  for (size_t i = 0; i < static_cast<size_t>(count); ++i) {
-    const size_t row = static_cast<size_t>(rows[i]);
-    std::copy_n(graph.neighbors.data() + row * k, k, unit.neighbors.data() + i * k);
-    std::copy_n(graph.similarity.data() + row * k, k, unit.similarity.data() + i * k);
-  }
-}
 
 /// Runs the rows in blocks of query_block_rows, one checkpoint unit per block: a block the
 /// checkpoint holds is copied into the graph; any other is searched with
@@ -211,25 +175,13 @@ std::string plan_prefix(const std::string& mode, MatrixView data, const KnnParam
                      data.cols, params.k, k_search, to_string(params.metric));
 }
 
+// Exact search is our own tiled self-join (host/cpu/exact_knn.h); FAISS's brute force stays
+// the reference it is tested against (exact_knn_of_rows).
 void exact_graph(MatrixView data, const KnnParams& params, int k_search, KnnGraph& graph,
                  KnnCheckpoint* checkpoint) {
-  // Brute force straight over the caller's rows: an IndexFlat would copy the whole matrix, and
-  // its search is these same FAISS functions.
-  std::vector<float> norms;
-  std::vector<float> distances;
-  search_in_blocks(
-      data, params, k_search, "knn exact",
-      plan_prefix("exact", data, params, k_search) + ", ties at the cut completed", graph,
-      checkpoint, /*exact=*/true,
-      [&] {
-        norms = squared_norms(data, params.metric);
-        const int64_t block = std::min<int64_t>(params.query_block_rows, data.rows);
-        distances.resize(static_cast<size_t>(block * k_search));
-      },
-      [&](int64_t first, int64_t count, int64_t* labels) {
-        flat_search(data, norms.empty() ? nullptr : norms.data(), data.row(first), count,
-                    k_search, params.metric, distances.data(), labels);
-      });
+  tiled_exact_knn(data, params, k_search,
+                  plan_prefix("exact", data, params, k_search) + ", ties at the cut completed",
+                  graph, checkpoint);
 }
 
 // The IVF partition, used as a join: every row lives in the list of its nearest centroid, and
@@ -246,23 +198,15 @@ struct IvfPartition {
   std::vector<int64_t> nearest_lists;     // [nlist x width], the list itself first
 };
 
+// K-means rounds of the partition: it only has to group neighbours, and the nprobe tuning
+// measures how well it does, so 10 (FAISS's default is 25) - k-means was most of the IVF
+// search's time.
+constexpr int k_kmeans_iterations = 10;
+
 IvfPartition build_partition(MatrixView data, const KnnParams& params, const IvfSettings& ivf) {
-  const int dims = static_cast<int>(data.cols);
-  const faiss::MetricType metric = faiss_metric(params.metric);
-  std::unique_ptr<faiss::IndexFlat> quantizer;
-  if (metric == faiss::METRIC_L2) {
-    quantizer = std::make_unique<faiss::IndexFlatL2>(dims);
-  } else {
-    quantizer = std::make_unique<faiss::IndexFlatIP>(dims);
-  }
-  faiss::ClusteringParameters cp;
-  cp.seed = static_cast<int>(params.seed % static_cast<uint64_t>(INT_MAX));
-  // Unit rows are best split by direction: keep the centroids on the sphere as well.
-  cp.spherical = params.metric == Metric::cosine;
-  // Our own warning (resolve_ivf_settings) covers thin lists; FAISS's would print a raw line.
-  cp.min_points_per_centroid = 1;
-  faiss::Clustering clustering(dims, ivf.nlist, cp);
+  const int64_t dims = data.cols;
   std::vector<int64_t> train = sample_rows(data.rows, ivf.train_rows, params.seed);
+  std::vector<float> centroids;
   {
     std::vector<float> sample(train.size() * static_cast<size_t>(dims));
     for (size_t i = 0; i < train.size(); ++i) {
@@ -270,17 +214,16 @@ IvfPartition build_partition(MatrixView data, const KnnParams& params, const Ivf
                 sample.data() + i * static_cast<size_t>(dims));
     }
     log_info(fmt::format("knn: ivf k-means, {} lists on {} rows", ivf.nlist, train.size()));
-    clustering.train(static_cast<int64_t>(train.size()), sample.data(), *quantizer);
+    // Unit rows are best split by direction: keep the centroids on the sphere as well.
+    centroids = train_kmeans(MatrixView{sample.data(), static_cast<int64_t>(train.size()), dims},
+                             ivf.nlist, k_kmeans_iterations, params.metric == Metric::cosine,
+                             params.metric, params.seed);
   }
+  const MatrixView centroid_view{centroids.data(), ivf.nlist, dims};
 
   IvfPartition part;
   part.nlist = ivf.nlist;
-  part.list_of_row.resize(static_cast<size_t>(data.rows));
-  const int64_t block = std::min<int64_t>(k_fixed_call_rows, data.rows);
-  for (int64_t first = 0; first < data.rows; first += block) {
-    const int64_t count = std::min(block, data.rows - first);
-    quantizer->assign(count, data.row(first), part.list_of_row.data() + first);
-  }
+  part.list_of_row = nearest_centroids(data, centroid_view, params.metric);
   part.offsets.assign(static_cast<size_t>(ivf.nlist) + 1, 0);
   for (int64_t l : part.list_of_row) ++part.offsets[static_cast<size_t>(l) + 1];
   for (int l = 0; l < ivf.nlist; ++l) part.offsets[l + 1] += part.offsets[l];
@@ -289,89 +232,54 @@ IvfPartition build_partition(MatrixView data, const KnnParams& params, const Ivf
   for (int64_t row = 0; row < data.rows; ++row) {
     part.members[static_cast<size_t>(cursor[static_cast<size_t>(part.list_of_row[row])]++)] = row;
   }
-
   // The largest nprobe the tuning may pick: the neighbourhood of a list rarely needs more.
   part.width = std::min(ivf.nlist, 384);
-  std::vector<float> scores(static_cast<size_t>(ivf.nlist) * part.width);
-  part.nearest_lists.resize(static_cast<size_t>(ivf.nlist) * part.width);
-  quantizer->search(ivf.nlist, quantizer->get_xb(), part.width, scores.data(),
-                    part.nearest_lists.data());
-  // A centroid is its own nearest list; make sure ties cannot push it out of first place.
-  for (int l = 0; l < ivf.nlist; ++l) {
-    int64_t* row = part.nearest_lists.data() + static_cast<size_t>(l) * part.width;
-    auto self = std::find(row, row + part.width, l);
-    if (self == row + part.width) self = row + part.width - 1, *self = l;
-    std::rotate(row, self, self + 1);
-  }
+  part.nearest_lists = nearest_centroid_lists(centroid_view, part.width, params.metric);
   return part;
 }
 
-// Rows of the lists probed for list `list` at `nprobe`, and their vectors, gathered contiguously.
-void gather_candidates(MatrixView data, const IvfPartition& part, int64_t list, int nprobe,
-                       std::vector<int64_t>& rows, std::vector<float>& vectors) {
-  rows.clear();
-  const int64_t* probes = part.nearest_lists.data() + static_cast<size_t>(list) * part.width;
-  for (int p = 0; p < nprobe; ++p) {
-    if (probes[p] < 0) continue;
-    const size_t l = static_cast<size_t>(probes[p]);
-    rows.insert(rows.end(), part.members.begin() + part.offsets[l],
-                part.members.begin() + part.offsets[l + 1]);
-  }
-  vectors.resize(rows.size() * static_cast<size_t>(data.cols));
-  for (size_t i = 0; i < rows.size(); ++i) {
-    std::copy(data.row(rows[i]), data.row(rows[i]) + data.cols, vectors.data() + i * data.cols);
-  }
-}
-
-// Smallest nprobe (growing by half from the start value) at which a seeded sample of rows finds
-// its exact neighbours through the join often enough. Costs one exact search of the sample plus
-// a scan of the sample's candidates per step.
-int tune_join_nprobe(MatrixView data, const KnnParams& params, const IvfPartition& part,
-                     int start) {
+// Smallest nprobe at which a seeded sample of rows finds its exact neighbours through the join
+// often enough. A true neighbour j of row i is found exactly when the list of j is among the
+// first nprobe lists probed for the list of i (a row among the top k of all rows is among the
+// top k of any subset holding it), so the recall at every nprobe follows from the rank of each
+// true neighbour's list: one exact search of the sample, no trial searches.
+int tune_join_nprobe(MatrixView data, const KnnParams& params, const IvfPartition& part) {
   const int64_t sample_count = std::min<int64_t>(data.rows, 400);
   std::vector<int64_t> sample =
       sample_rows(data.rows, sample_count, params.seed ^ 0x9e3779b97f4a7c15ULL);
-  const int dims = static_cast<int>(data.cols);
-  const int width = std::min<int>(params.k + 1, static_cast<int>(data.rows));
-  std::vector<float> queries(sample.size() * static_cast<size_t>(dims));
-  for (size_t i = 0; i < sample.size(); ++i) {
-    std::copy(data.row(sample[i]), data.row(sample[i]) + dims, queries.data() + i * dims);
-  }
-  std::vector<float> distances(sample.size() * static_cast<size_t>(width));
-  std::vector<int64_t> exact(sample.size() * static_cast<size_t>(width));
-  std::vector<float> norms = squared_norms(data, params.metric);
-  flat_search(data, norms.empty() ? nullptr : norms.data(), queries.data(),
-              static_cast<int64_t>(sample.size()), width, params.metric, distances.data(),
-              exact.data());
-  int nprobe = std::max(1, std::min(start, part.width));
-  std::vector<int64_t> rows, found(static_cast<size_t>(width));
-  std::vector<float> vectors, found_scores(static_cast<size_t>(width));
-  while (true) {
-    int64_t hits = 0;
-    for (size_t q = 0; q < sample.size(); ++q) {
-      gather_candidates(data, part, part.list_of_row[static_cast<size_t>(sample[q])], nprobe,
-                        rows, vectors);
-      MatrixView candidates{vectors.data(), static_cast<int64_t>(rows.size()), data.cols};
-      std::vector<float> candidate_norms = squared_norms(candidates, params.metric);
-      std::fill(found.begin(), found.end(), -1);
-      flat_search(candidates, candidate_norms.empty() ? nullptr : candidate_norms.data(),
-                  queries.data() + q * dims, 1, std::min<int>(width, static_cast<int>(rows.size())),
-                  params.metric, found_scores.data(), found.data());
-      for (int64_t& f : found) f = f >= 0 ? rows[static_cast<size_t>(f)] : -1;
-      const int64_t* truth = exact.data() + q * width;
-      for (int a = 0; a < width; ++a) {
-        hits += std::find(found.begin(), found.end(), truth[a]) != found.end();
-      }
+  const int k = static_cast<int>(std::min<int64_t>(params.k, data.rows - 1));
+  if (k < 1) return 1;
+  const KnnGraph exact = exact_knn_of_rows(data, sample, k, params.metric);
+  // needed[p]: true neighbours first found at nprobe p + 1 (p = width: not within reach).
+  std::vector<int64_t> needed(static_cast<size_t>(part.width) + 1, 0);
+  int64_t total = 0;
+  for (size_t q = 0; q < sample.size(); ++q) {
+    const int64_t* probes =
+        part.nearest_lists.data() +
+        static_cast<size_t>(part.list_of_row[static_cast<size_t>(sample[q])]) * part.width;
+    const int64_t* truth = exact.neighbors_of(static_cast<int64_t>(q));
+    for (int a = 0; a < k; ++a) {
+      if (truth[a] < 0) continue;
+      const int64_t list = part.list_of_row[static_cast<size_t>(truth[a])];
+      const int64_t rank = std::find(probes, probes + part.width, list) - probes;
+      ++needed[static_cast<size_t>(rank)];
+      ++total;
     }
-    double recall = static_cast<double>(hits) / static_cast<double>(exact.size());
-    if (recall >= kIvfTargetRecall || nprobe >= part.width) {
-      log_info(fmt::format("knn: ivf nprobe={} reaches recall {:.3f} on {} tuning rows", nprobe,
-                           recall, sample.size()));
-      return nprobe;
-    }
-    // Steps of 1.5x: search time is linear in nprobe, so overshooting by 2x would double it.
-    nprobe = std::min(part.width, std::max(nprobe + 1, nprobe * 3 / 2));
   }
+  int64_t found = 0;
+  int nprobe = part.width;
+  double recall = 1.0;
+  for (int p = 0; p < part.width; ++p) {
+    found += needed[static_cast<size_t>(p)];
+    recall = total > 0 ? static_cast<double>(found) / static_cast<double>(total) : 1.0;
+    if (recall >= kIvfTargetRecall) {
+      nprobe = p + 1;
+      break;
+    }
+  }
+  log_info(fmt::format("knn: ivf nprobe={} reaches recall {:.3f} on {} tuning rows", nprobe,
+                       recall, sample.size()));
+  return nprobe;
 }
 
 // Checkpoint units of the join: consecutive lists, grouped until a group holds at least
@@ -400,7 +308,7 @@ void ivf_graph(MatrixView data, const KnnParams& params, IvfSettings& ivf, int k
                KnnGraph& graph, KnnCheckpoint* checkpoint) {
   IvfPartition part = build_partition(data, params, ivf);
   if (ivf.tune_nprobe) {
-    ivf.nprobe = tune_join_nprobe(data, params, part, ivf.nprobe);
+    ivf.nprobe = tune_join_nprobe(data, params, part);
   } else {
     ivf.nprobe = std::min(ivf.nprobe, part.width);
   }
@@ -449,22 +357,36 @@ void ivf_graph(MatrixView data, const KnnParams& params, IvfSettings& ivf, int k
     throw StopRequested(units_saved(*checkpoint, units));
   }
 
-  // Each list's members are searched against the rows of its probed lists and assembled into
-  // finished graph rows right away (self removed, rescored, canonical order): no N x k_search
-  // candidate array. A unit is saved by the thread that finishes its last list.
+  // The rows regrouped list by list, so that a list and each list it probes are contiguous
+  // slices: a list's members meet each probed list as one tile of the fused kernel
+  // (score_tile.h). Its candidates are assembled into finished graph rows right away (self
+  // removed, rescored, canonical order): no N x k_search candidate array.
+  std::vector<float> grouped(static_cast<size_t>(data.rows * data.cols));
+  std::vector<float> grouped_norms;
+  for (int64_t m = 0; m < data.rows; ++m) {
+    const float* row = data.row(part.members[static_cast<size_t>(m)]);
+    std::copy(row, row + data.cols, grouped.data() + m * data.cols);
+  }
+  const MatrixView grouped_view{grouped.data(), data.rows, data.cols};
+  if (params.metric == Metric::l2) {
+    grouped_norms.resize(static_cast<size_t>(data.rows));
+    for (int64_t m = 0; m < data.rows; ++m) {
+      float acc = 0.0f;
+      for (int64_t d = 0; d < data.cols; ++d) acc = std::fma(grouped_view.row(m)[d], grouped_view.row(m)[d], acc);
+      grouped_norms[static_cast<size_t>(m)] = acc;
+    }
+  }
   std::atomic<bool> stop{false};
   std::exception_ptr failure;
   Progress progress("knn ivf", to_search);
   {
-    // Lists in parallel, one single-threaded product each: many small products keep both cores
-    // busy without a fork-join per list, which costs more than the product under load.
-    SerialBlas serial_blas;
     const int64_t pending_count = static_cast<int64_t>(pending.size());
 #pragma omp parallel
     {
-      std::vector<int64_t> rows, labels, found;
-      std::vector<float> vectors, queries, scores, similarity;
-      std::vector<int64_t> neighbors;
+      TileScorer scorer(grouped_view, params.metric,
+                        grouped_norms.empty() ? nullptr : grouped_norms.data());
+      std::vector<int64_t> found, neighbors;
+      std::vector<float> similarity;
       KnnUnit unit;
 #pragma omp for schedule(dynamic, 1)
       for (int64_t p = 0; p < pending_count; ++p) {
@@ -474,26 +396,26 @@ void ivf_graph(MatrixView data, const KnnParams& params, IvfSettings& ivf, int k
         const int64_t count = part.offsets[static_cast<size_t>(list) + 1] - begin;
         const int64_t* members = part.members.data() + begin;
         try {
-          gather_candidates(data, part, list, ivf.nprobe, rows, vectors);
-          queries.resize(static_cast<size_t>(count * data.cols));
-          for (int64_t i = 0; i < count; ++i) {
-            std::copy(data.row(members[i]), data.row(members[i]) + data.cols,
-                      queries.data() + i * data.cols);
+          TopCandidates best(count, k_search);
+          const int64_t* probes = part.nearest_lists.data() + static_cast<size_t>(list) * part.width;
+          for (int q = 0; q < ivf.nprobe; ++q) {
+            if (probes[q] < 0) continue;
+            const size_t probed = static_cast<size_t>(probes[q]);
+            scorer.score(ScoreTile{begin, begin + count, part.offsets[probed],
+                                   part.offsets[probed + 1], false, begin},
+                         best);
           }
-          const int width = std::min<int>(k_search, static_cast<int>(rows.size()));
-          scores.resize(static_cast<size_t>(count * width));
-          labels.assign(static_cast<size_t>(count * width), -1);
-          MatrixView candidate_view{vectors.data(), static_cast<int64_t>(rows.size()), data.cols};
-          std::vector<float> candidate_norms = squared_norms(candidate_view, params.metric);
-          flat_search(candidate_view, candidate_norms.empty() ? nullptr : candidate_norms.data(),
-                      queries.data(), count, width, params.metric, scores.data(), labels.data());
-          found.resize(labels.size());
-          for (size_t c = 0; c < labels.size(); ++c) {
-            found[c] = labels[c] >= 0 ? rows[static_cast<size_t>(labels[c])] : -1;
+          found.resize(static_cast<size_t>(count * k_search));
+          for (int64_t i = 0; i < count; ++i) {
+            int64_t* slot = found.data() + i * k_search;
+            best.take_rows(i, slot);
+            for (int j = 0; j < k_search; ++j) {
+              if (slot[j] >= 0) slot[j] = part.members[static_cast<size_t>(slot[j])];
+            }
           }
           neighbors.resize(static_cast<size_t>(count * graph.k));
           similarity.resize(static_cast<size_t>(count * graph.k));
-          assemble_knn_rows(data, params.metric, members, count, found.data(), width, graph.k,
+          assemble_knn_rows(data, params.metric, members, count, found.data(), k_search, graph.k,
                             neighbors.data(), similarity.data());
           // Lists own disjoint rows: no two threads write the same graph row.
           for (int64_t i = 0; i < count; ++i) {
@@ -628,7 +550,7 @@ IvfSettings resolve_ivf_settings(int64_t rows, const KnnParams& params) {
                       params.ivf_train_rows, out.nlist));
     }
   } else {
-    out.train_rows = std::min<int64_t>(n, std::max<int64_t>(64LL * out.nlist, 50000));
+    out.train_rows = std::min<int64_t>(n, std::max<int64_t>(32LL * out.nlist, 20000));
   }
   return out;
 }
@@ -694,6 +616,30 @@ KnnGraph faiss_knn_graph(MatrixView data, const KnnParams& params, KnnReport* re
 }
 
 KnnGraph exact_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows, int k,
+                           Metric metric, int64_t /*query_block_rows*/) {
+  KnnParams params;
+  params.k = k;
+  params.metric = metric;
+  validate(data, params);
+  const int64_t n = static_cast<int64_t>(query_rows.size());
+  for (int64_t row : query_rows) {
+    if (row < 0 || row >= data.rows) {
+      throw InputError(
+          fmt::format("exact kNN query row {} is outside the {} data rows", row, data.rows));
+    }
+  }
+  KnnGraph graph;
+  graph.rows = n;
+  graph.k = k;
+  graph.neighbors.assign(static_cast<size_t>(n * k), -1);
+  graph.similarity.assign(static_cast<size_t>(n * k), -std::numeric_limits<float>::infinity());
+  if (n == 0) return graph;
+  tiled_exact_knn_of_rows(data, query_rows, k, search_width(data.rows, k), metric, graph);
+  canonicalize_rows(graph);
+  return graph;
+}
+
+KnnGraph faiss_exact_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows, int k,
                            Metric metric, int64_t query_block_rows) {
   KnnParams params;
   params.k = k;

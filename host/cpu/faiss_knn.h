@@ -19,8 +19,8 @@ struct IvfSettings {
   int nlist = 1;
   int nprobe = 1;
   int64_t train_rows = 0;
-  /// nprobe was not set: the search tunes it on a sample of rows, starting from `nprobe`, until
-  /// the sample's recall@k against exact search reaches kIvfTargetRecall.
+  /// nprobe was not set: the search sets it to the smallest value at which a sample of rows
+  /// finds kIvfTargetRecall of its exact neighbours (`nprobe` is then only a placeholder).
   bool tune_nprobe = false;
 };
 
@@ -30,13 +30,14 @@ constexpr double kIvfTargetRecall = 0.96;
 
 /// params' IVF values where set, else the defaults: nlist about 4*sqrt(rows) clamped to
 /// [1, rows/39] (FAISS wants at least 39 training points per list); nprobe tuned during the
-/// search (tune_nprobe, starting at min(8, nlist)) so that it adapts to how clustered the data
-/// is; train_rows
-/// min(rows, max(64*nlist, 50000)). Throws InputError for values that cannot work (nlist > rows,
+/// search (tune_nprobe) so that it adapts to how clustered the data is; train_rows
+/// min(rows, max(32*nlist, 20000)). Throws InputError for values that cannot work (nlist > rows,
 /// train_rows < nlist, negative values).
 IvfSettings resolve_ivf_settings(int64_t rows, const KnnParams& params);
 
-/// The kNN graph of `data` against itself (see Backend::knn_graph): k+1 candidates per row plus
+/// The kNN graph of `data` against itself (see Backend::knn_graph): exact search is our tiled
+/// self-join (exact_knn.h), IVF a join of k-means lists scored with the same fused kernel
+/// (score_tile.h), HNSW FAISS's. k+1 candidates per row plus
 /// a small rescoring margin (capped at the row count), self removed, candidates rescored in
 /// double (pair_similarity) and cut to k, canonical row order. Uses the caller's OpenMP/BLAS
 /// thread settings. Exact and IVF results do not depend on query_block_rows or the thread
@@ -55,11 +56,16 @@ KnnGraph faiss_knn_graph(MatrixView data, const KnnParams& params, KnnReport* re
                          KnnCheckpoint* checkpoint = nullptr);
 
 /// Exact k nearest neighbours (self excluded, canonical order) of the data rows listed in
-/// query_rows, by FAISS brute force against all rows: row q of the result is data row
-/// query_rows[q]. The reference for recall measurements. Queries are searched in blocks of
-/// query_block_rows (0: KnnParams' default), which bounds FAISS's score tile.
+/// query_rows, against all rows, by the tiled search (tiled_exact_knn_of_rows): row q of the
+/// result is data row query_rows[q]. The reference for recall measurements and the nprobe
+/// tuning. query_block_rows is not used (the tiles have their own size).
 KnnGraph exact_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows, int k,
                            Metric metric, int64_t query_block_rows = 0);
+
+/// The same by FAISS's brute force (queries in blocks of query_block_rows, 0: KnnParams'
+/// default): the independent reference the tiled search is tested against.
+KnnGraph faiss_exact_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows, int k,
+                                 Metric metric, int64_t query_block_rows = 0);
 
 /// Approximate k nearest neighbours of the data rows listed in query_rows (self excluded), for
 /// searches of a few rows against many: the rows are partitioned by seeded k-means into `nlist`

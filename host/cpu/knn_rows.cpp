@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "host/cpu/score_tile.h"
 #include "host/cpu/similarity.h"
 
 namespace unfriend {
@@ -36,12 +37,29 @@ bool cut_is_ambiguous(MatrixView data, Metric metric, int64_t self,
   return static_cast<double>(kept[static_cast<size_t>(k) - 1].first) - kept.back().first <= slack;
 }
 
-// The canonical k neighbours of `self` against every row.
+// The canonical k neighbours of `self` against every row. `kept` holds the best found so far:
+// every row of the true top k scores at least its k-th, so a float scan of all rows (within
+// float_similarity_slack of the exact value) picks the few that can, and only those are scored
+// exactly. `similarity` and `norms` are scratch of one float per row.
 void scan_all_rows(MatrixView data, Metric metric, int64_t self, int k,
-                   std::vector<std::pair<float, int64_t>>& kept) {
+                   std::vector<std::pair<float, int64_t>>& kept, std::vector<float>& similarity,
+                   std::vector<float>& norms) {
+  const bool bounded = static_cast<int>(kept.size()) >= k;
+  const double floor = bounded ? static_cast<double>(kept[static_cast<size_t>(k) - 1].first) : 0.0;
+  similarity.resize(static_cast<size_t>(data.rows));
+  norms.resize(static_cast<size_t>(data.rows));
+  if (bounded) float_similarities_of_row(data, self, metric, similarity.data(), norms.data());
+  const double self_norm = bounded ? static_cast<double>(norms[static_cast<size_t>(self)]) : 0.0;
   kept.clear();
   for (int64_t other = 0; other < data.rows; ++other) {
     if (other == self) continue;
+    if (bounded) {
+      const double slack = float_similarity_slack(self_norm, norms[static_cast<size_t>(other)],
+                                                  data.cols, metric);
+      if (static_cast<double>(similarity[static_cast<size_t>(other)]) < floor - 2.0 * slack) {
+        continue;
+      }
+    }
     const std::pair<float, int64_t> entry{
         static_cast<float>(pair_similarity(data.row(self), data.row(other), data.cols, metric)),
         other};
@@ -69,6 +87,7 @@ void assemble_knn_rows(MatrixView data, Metric metric, const int64_t* self_rows,
     // stored (float desc, index asc), so two neighbours whose doubles differ below float
     // precision are ordered, and cut at k, by index.
     std::vector<std::pair<float, int64_t>> kept;
+    std::vector<float> scan_similarity, scan_norms;
     kept.reserve(static_cast<size_t>(k_search));
 #pragma omp for schedule(static)
     for (int64_t q = 0; q < n; ++q) {
@@ -89,7 +108,7 @@ void assemble_knn_rows(MatrixView data, Metric metric, const int64_t* self_rows,
                  kept.end());
       if (complete_ties && k > 0 && static_cast<int64_t>(kept.size()) < data.rows - 1 &&
           cut_is_ambiguous(data, metric, self, kept, k)) {
-        scan_all_rows(data, metric, self, k, kept);
+        scan_all_rows(data, metric, self, k, kept, scan_similarity, scan_norms);
       }
       int64_t* nb = out_neighbors + q * k;
       float* sim = out_similarity + q * k;
