@@ -36,7 +36,10 @@ fi
 # compute-sanitizer lives beside nvcc.
 [ -d /usr/local/cuda/bin ] && export PATH="/usr/local/cuda/bin:$PATH"
 export UNFRIEND_REQUIRE_GPU=1
-if [ ! -x "$bundle/unfriend" ] || [ ! -x "$bundle/test_cuda_kernels" ] || [ ! -x "$bundle/gpu_bench" ]; then
+# The binaries load the bundle's CUDA module (lib/ beside them), never one named from outside.
+unset UNFRIEND_CUDA_MODULE
+if [ ! -x "$bundle/unfriend" ] || [ ! -x "$bundle/test_cuda_kernels" ] || [ ! -x "$bundle/gpu_bench" ] ||
+   [ ! -f "$bundle/lib/libunfriend-cuda.so" ]; then
   echo "gpu-check: $bundle/ is missing or incomplete: run bench/make-gpu-bundle.sh first" >&2
   exit 2
 fi
@@ -132,6 +135,9 @@ done
   echo "host: $(uname -n), $(nproc) cores; LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
   head -3 "$bundle/MANIFEST.txt" 2>/dev/null
   command -v compute-sanitizer >/dev/null && compute-sanitizer --version | tail -1
+  # The CUDA module the binaries load (lib/ beside them) and where its cuBLAS comes from.
+  echo "CUDA module: $bundle/lib/libunfriend-cuda.so"
+  ldd "$bundle/lib/libunfriend-cuda.so" 2>&1 | grep -E 'libcublas|not found' | sed 's/^[[:space:]]*/  /'
   echo '```'
   echo
 } >"$work/header.md"
@@ -157,8 +163,9 @@ for test_binary in "$bundle"/test_*; do
   limit=60
   # Its CPU reference sweep runs on the bundle's reference BLAS: slower than OpenBLAS.
   [ "$name" = test_backend_sweep ] && limit=120
+  # Less the cases for machines without a GPU, which skip where there is one.
   run_step "$name (CUDA cases)" "$limit" "$test_binary" --gtest_brief=1 \
-    '--gtest_filter=*cuda*:*Cuda*:*CUDA*:*gpu*:*Gpu*:*GPU*'
+    '--gtest_filter=*cuda*:*Cuda*:*CUDA*:*gpu*:*Gpu*:*GPU*-RequireGpu.*:SweepCli.CudaWithoutGpuIsUsageError'
   skipped=$(echo "$step_out" | sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' | tail -1)
   # With a GPU none of these cases may skip.
   if [ "$step_rc" -ne 0 ] || [ "${skipped:-0}" -gt 0 ]; then

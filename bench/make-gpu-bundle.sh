@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds what bench/gpu-check.sh runs on a GPU machine and gathers it in bundle/: the unfriend
-# binary, gpu_bench, the test binaries that use the GPU, and every shared library they need that a
-# bare CUDA machine may lack, found through ldd. Binaries carry an RPATH of $ORIGIN/lib, so the
-# bundle runs from any folder. It travels as bundle/payload.tar.xz (plus MANIFEST.txt), which
+# binary, gpu_bench, the test binaries that use the GPU, the CUDA backend module they load
+# (lib/libunfriend-cuda.so, found beside each binary in lib/), and every shared library they need
+# that a bare CUDA machine may lack, found through ldd. Binaries carry an RPATH of $ORIGIN/lib and
+# the module one of $ORIGIN, so the bundle runs from any folder. It travels as bundle/payload.tar.xz (plus MANIFEST.txt), which
 # gpu-check.sh unpacks where it finds it.
 #
 # What stays out, and why:
@@ -62,7 +63,13 @@ binary_path() {
   return 1
 }
 
-uses_gpu() { readelf -d "$1" 2>/dev/null | grep -q 'NEEDED.*libcublas'; }
+module_name=libunfriend-cuda.so
+module="$build/lib/$module_name"
+# A binary uses the GPU when it links the CUDA backend itself (test_cuda_*, gpu_bench) or can load
+# the module (its loader names the module's file).
+uses_gpu() {
+  readelf -d "$1" 2>/dev/null | grep -q 'NEEDED.*libcublas' || grep -qF "$module_name" "$1"
+}
 
 # The reference BLAS/LAPACK when Debian provides them (see above).
 reference_lib() {
@@ -143,6 +150,12 @@ done
 # xz archive (about a quarter of the size), which gpu-check.sh unpacks in place.
 for t in "${optional[@]}"; do add_binary "$(binary_path "$t")"; done
 
+# The CUDA module, where every binary looks for it (lib/ beside it), with the libraries it needs.
+[ -f "$module" ] || die "the CUDA module $module was not built"
+cp "$module" "$bundle/lib/$module_name"
+strip --strip-unneeded "$bundle/lib/$module_name"
+copy_libs "$bundle/lib/$module_name"
+
 # Every binary must resolve every library from the bundle or the excluded system set.
 for f in "$bundle"/*; do
   [ -f "$f" ] && [ -x "$f" ] || continue
@@ -151,6 +164,33 @@ for f in "$bundle"/*; do
   fi
   readelf -d "$f" | grep -q 'RPATH.*\$ORIGIN/lib' || die "$(basename "$f") lacks the \$ORIGIN/lib RPATH"
 done
+if env -u LD_LIBRARY_PATH ldd "$bundle/lib/$module_name" | grep -v 'libcublas\|libcuda' | grep -q 'not found'; then
+  die "$module_name has unresolved libraries: $(ldd "$bundle/lib/$module_name" | grep 'not found' | tr '\n' ' ')"
+fi
+readelf -d "$bundle/lib/$module_name" | grep -q 'R.*PATH.*\$ORIGIN' || die "$module_name lacks the \$ORIGIN RPATH"
+# Every binary that loads the module was built against the same host headers as the module (its
+# build id, host/backend/module_build_id.cmake): a header edited while the build ran leaves some
+# binaries older, and they would refuse the module on the GPU machine.
+build_id() { grep -aoE '[0-9]+\.[0-9]+\.[0-9]+-[0-9a-f]{16}' "$1" | sort -u; }
+module_id=$(build_id "$bundle/lib/$module_name")
+for f in "$bundle"/*; do
+  [ -f "$f" ] && [ -x "$f" ] && grep -qF "$module_name" "$f" || continue
+  id=$(build_id "$f")
+  [ "$id" = "$module_id" ] ||
+    die "$(basename "$f") has build id ${id:-none}, the module $module_id: sources changed during the build; run again"
+done
+# The bundled unfriend finds and loads the bundled module (cuBLAS is installed here too): without a
+# GPU it then says there is none, which only a loaded module can tell.
+smoke=$(mktemp -d)
+"$bundle/unfriend" synth -o "$smoke/in.h5" --rows 500 --dims 8 --seed 1 >/dev/null 2>&1 ||
+  die "bundle/unfriend synth failed"
+loaded=$(env -u LD_LIBRARY_PATH -u UNFRIEND_CUDA_MODULE "$bundle/unfriend" sweep "$smoke/in.h5" \
+           -o "$smoke/out.h5" --backend auto 2>&1 | grep 'backend: ' | head -1)
+rm -rf "$smoke"
+case "$loaded" in
+  *"CUDA module not loaded"*|"") die "bundle/unfriend does not load the bundled module: ${loaded:-no backend line}" ;;
+esac
+say "bundle/unfriend loads lib/$module_name (${loaded#*unfriend: })"
 
 unpacked=$(bundle_bytes)
 {
