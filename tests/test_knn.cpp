@@ -23,6 +23,7 @@
 #include "host/cpu/cpu_backend.h"
 #include "host/cpu/exact_knn.h"
 #include "host/cpu/faiss_knn.h"
+#include "host/cpu/kmeans.h"
 #include "host/cpu/knn_recall.h"
 #include "host/cpu/row_sample.h"
 #include "host/cpu/score_tile.h"
@@ -549,6 +550,77 @@ TEST_F(QuietTest, BandsReadBackFromACheckpointAreMetOneSided) {
   }
 }
 
+// ---- k-means (the IVF partition) ------------------------------------------------------------
+
+TEST_F(QuietTest, NearestCentroidsAreTheNaiveNearestWithTiesToTheLowerList) {
+  const int64_t rows = 700, cols = 11, lists = 37;
+  for (Metric metric : k_metrics) {
+    std::vector<float> values = make_data(rows, cols, 31, metric);
+    std::vector<float> centroids = make_data(lists, cols, 32, metric);
+    std::copy(&centroids[3 * cols], &centroids[4 * cols], &centroids[20 * cols]);  // a tie
+    const std::vector<int64_t> got =
+        nearest_centroids(view_of(values, cols), view_of(centroids, cols), metric);
+    for (int64_t r = 0; r < rows; ++r) {
+      int64_t best = -1;
+      double best_score = -k_inf;
+      for (int64_t l = 0; l < lists; ++l) {
+        double dot = 0, dist = 0;
+        for (int64_t c = 0; c < cols; ++c) {
+          dot += double(values[size_t(r * cols + c)]) * centroids[size_t(l * cols + c)];
+          const double diff = double(values[size_t(r * cols + c)]) - centroids[size_t(l * cols + c)];
+          dist += diff * diff;
+        }
+        const double score = metric == Metric::l2 ? -dist : dot;
+        if (score > best_score + 1e-6) best = l, best_score = score;
+      }
+      EXPECT_EQ(got[size_t(r)], best) << "row " << r << " " << to_string(metric);
+      EXPECT_NE(got[size_t(r)], 20) << "the tie goes to list 3";
+    }
+  }
+}
+
+TEST_F(QuietTest, KMeansIsDeterministicAcrossThreadsAndFindsWellSeparatedClusters) {
+  const int64_t rows = 4000, cols = 16;
+  std::vector<float> values = make_clusters(rows, cols, 8, 0.05f, 41, Metric::cosine);
+  const MatrixView view = view_of(values, cols);
+  std::vector<float> one, two;
+  {
+    ThreadLimit limit(1);
+    one = train_kmeans(view, 8, 10, true, Metric::cosine, 5);
+  }
+  {
+    ThreadLimit limit(2);
+    two = train_kmeans(view, 8, 10, true, Metric::cosine, 5);
+  }
+  EXPECT_EQ(one, two);
+  // Spherical: unit centroids; and rows of one tight cluster share a nearest centroid.
+  for (int l = 0; l < 8; ++l) {
+    double norm = 0;
+    for (int64_t c = 0; c < cols; ++c) norm += double(one[size_t(l * cols + c)]) * one[size_t(l * cols + c)];
+    EXPECT_NEAR(norm, 1.0, 1e-5);
+  }
+  const std::vector<int64_t> nearest = nearest_centroids(view, view_of(one, cols), Metric::cosine);
+  std::set<int64_t> used(nearest.begin(), nearest.end());
+  EXPECT_GE(used.size(), 6u) << "k-means collapsed the clusters";
+}
+
+TEST_F(QuietTest, KMeansSplitsTheLargestClusterForAnEmptyList) {
+  // 50 copies of one row and 50 of another, 4 lists: at most 2 can hold rows at first, and the
+  // empty ones take halves of the largest.
+  const int64_t cols = 4;
+  std::vector<float> values;
+  for (int r = 0; r < 100; ++r) {
+    const float a = r < 50 ? 1.0f : -1.0f;
+    values.insert(values.end(), {a, 0.5f, 0.25f, 0.0f});
+  }
+  const std::vector<float> centroids = train_kmeans(view_of(values, cols), 4, 3, false, Metric::l2, 9);
+  ASSERT_EQ(centroids.size(), 16u);
+  for (float v : centroids) EXPECT_TRUE(std::isfinite(v));
+  std::set<std::vector<float>> distinct;
+  for (int l = 0; l < 4; ++l) distinct.insert(std::vector<float>(&centroids[size_t(l * cols)], &centroids[size_t((l + 1) * cols)]));
+  EXPECT_EQ(distinct.size(), 4u) << "empty lists must not stay copies of each other";
+}
+
 // ---- approximate modes ------------------------------------------------------------------------
 
 /// Recall@k of `got` against the naive reference on `sample` rows (continuous data: no ties).
@@ -658,7 +730,7 @@ TEST(IvfSettings, DefaultsFollowTheDocumentedRule) {
   EXPECT_EQ(big.nlist, 4000);
   EXPECT_EQ(big.nprobe, 8);  // a placeholder: the search tunes it
   EXPECT_TRUE(big.tune_nprobe);
-  EXPECT_EQ(big.train_rows, 128000);  // 32 per list
+  EXPECT_EQ(big.train_rows, 160000);  // 40 per list
   IvfSettings mid = resolve_ivf_settings(20000, params);
   EXPECT_EQ(mid.nlist, 512);
   EXPECT_EQ(mid.nprobe, 8);

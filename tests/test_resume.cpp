@@ -829,7 +829,9 @@ TEST(MemoryPlan, CountsWhatEachModeHolds) {
   MemoryPlan ivf = plan_memory(in);
   EXPECT_GT(part(ivf, "knn", "ivf partition"), 1e6 * 16);
   EXPECT_GT(part(ivf, "knn", "ivf k-means / join buffers"), 256000.0 * 64 * 4);
-  EXPECT_GT(ivf.peak().total(), exact.peak().total() - 1);
+  EXPECT_EQ(part(ivf, "knn", "rows grouped by list"), 1e6 * 64 * 4) << "the join's copy";
+  // Exact search holds every row's candidate lists: k + 13 of 8 bytes, and 8 bytes per row.
+  EXPECT_EQ(part(exact, "knn", "candidate lists"), 1e6 * (45 * 8 + 8));
 }
 
 TEST(MemoryPlan, ShrinksBlocksBeforeRefusing) {

@@ -27,7 +27,7 @@ struct KnnParams {
   int k = 32;
   KnnMode mode = KnnMode::automatic;
   Metric metric = Metric::cosine;
-  int64_t auto_exact_max_rows = 100000;  // automatic: exact up to this many rows, IVF above
+  int64_t auto_exact_max_rows = 50000;  // automatic: exact up to this many rows, IVF above
   int64_t query_block_rows = 16384;      // rows searched per block (bounds the distance buffer)
   int ivf_nlist = 0;                     // 0: chosen from N
   int ivf_nprobe = 0;                    // 0: chosen from nlist

@@ -231,29 +231,18 @@ void tiled_exact_knn(MatrixView data, const KnnParams& params, int k_search,
   progress.finish();
 }
 
-void tiled_exact_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows, int k,
-                             int k_search, Metric metric, KnnGraph& graph, TileKernel kernel) {
-  const int64_t queries = static_cast<int64_t>(query_rows.size());
-  if (queries == 0 || data.rows == 0) return;
-  if (data.rows > INT32_MAX) {
-    throw InputError(fmt::format(
-        "exact kNN of {} rows: at most {} rows (use knn mode ivf)", data.rows, INT32_MAX));
-  }
+namespace {
+
+// Queries query_rows[0, queries) into out rows [0, queries) of k entries.
+void search_query_chunk(MatrixView data, const int64_t* query_rows, int64_t queries, int k,
+                        int k_search, Metric metric, const float* norms, TileKernel kernel,
+                        int64_t* out_neighbors, float* out_similarity) {
   std::vector<float> gathered(static_cast<size_t>(queries * data.cols));
   for (int64_t q = 0; q < queries; ++q) {
-    const float* row = data.row(query_rows[static_cast<size_t>(q)]);
+    const float* row = data.row(query_rows[q]);
     std::copy(row, row + data.cols, gathered.data() + q * data.cols);
   }
   const MatrixView query_view{gathered.data(), queries, data.cols};
-  std::vector<float> norms;
-  if (metric == Metric::l2) {
-    norms.resize(static_cast<size_t>(data.rows));
-    for (int64_t i = 0; i < data.rows; ++i) {
-      float acc = 0.0f;
-      for (int64_t d = 0; d < data.cols; ++d) acc = std::fma(data.row(i)[d], data.row(i)[d], acc);
-      norms[static_cast<size_t>(i)] = acc;
-    }
-  }
   const int64_t block_rows = TileScorer::preferred_block_rows(data.cols);
   const int64_t blocks = (data.rows + block_rows - 1) / block_rows;
   const int threads = std::max(1, omp_get_max_threads());
@@ -264,8 +253,7 @@ void tiled_exact_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_
     const int thread = omp_get_thread_num();
     try {
       per_thread[static_cast<size_t>(thread)] = std::make_unique<TopCandidates>(queries, k_search);
-      TileScorer scorer(query_view, data, metric, nullptr, norms.empty() ? nullptr : norms.data(),
-                        kernel);
+      TileScorer scorer(query_view, data, metric, nullptr, norms, kernel);
 #pragma omp for schedule(dynamic, 1)
       for (int64_t b = 0; b < blocks; ++b) {
         scorer.score(ScoreTile{0, queries, b * block_rows, std::min(data.rows, (b + 1) * block_rows),
@@ -290,10 +278,40 @@ void tiled_exact_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_
       }
     }
   }
+  per_thread.clear();
   std::vector<int64_t> candidates(static_cast<size_t>(queries * k_search));
   for (int64_t q = 0; q < queries; ++q) best.take_rows(q, candidates.data() + q * k_search);
-  assemble_knn_rows(data, metric, query_rows.data(), queries, candidates.data(), k_search, k,
-                    graph.neighbors.data(), graph.similarity.data(), /*complete_ties=*/true);
+  assemble_knn_rows(data, metric, query_rows, queries, candidates.data(), k_search, k,
+                    out_neighbors, out_similarity, /*complete_ties=*/true);
+}
+
+}  // namespace
+
+void tiled_exact_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows, int k,
+                             int k_search, Metric metric, int64_t query_block_rows,
+                             KnnGraph& graph, TileKernel kernel) {
+  const int64_t queries = static_cast<int64_t>(query_rows.size());
+  if (queries == 0 || data.rows == 0) return;
+  if (data.rows > INT32_MAX) {
+    throw InputError(fmt::format(
+        "exact kNN of {} rows: at most {} rows (use knn mode ivf)", data.rows, INT32_MAX));
+  }
+  std::vector<float> norms;
+  if (metric == Metric::l2) {
+    norms.resize(static_cast<size_t>(data.rows));
+    for (int64_t i = 0; i < data.rows; ++i) {
+      float acc = 0.0f;
+      for (int64_t d = 0; d < data.cols; ++d) acc = std::fma(data.row(i)[d], data.row(i)[d], acc);
+      norms[static_cast<size_t>(i)] = acc;
+    }
+  }
+  const int64_t chunk = query_block_rows > 0 ? std::min(query_block_rows, queries) : queries;
+  for (int64_t first = 0; first < queries; first += chunk) {
+    const int64_t count = std::min(chunk, queries - first);
+    search_query_chunk(data, query_rows.data() + first, count, k, k_search, metric,
+                       norms.empty() ? nullptr : norms.data(), kernel,
+                       graph.neighbors.data() + first * k, graph.similarity.data() + first * k);
+  }
 }
 
 }  // namespace unfriend

@@ -32,9 +32,10 @@ void tiled_exact_knn(MatrixView data, const KnnParams& params, int k_search,
 /// Fills `graph` (query_rows.size() x k, preallocated) with the exact k nearest neighbours of
 /// the data rows listed in query_rows (self excluded), as tiled_exact_knn does for all rows:
 /// the queries against every block of rows, the blocks shared among threads (each keeps its own
-/// candidates, merged in the canonical order at the end).
+/// candidates, merged in the canonical order at the end). Queries go in chunks of
+/// query_block_rows (0: all at once), which bounds the candidate lists held.
 void tiled_exact_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows, int k,
-                             int k_search, Metric metric, KnnGraph& graph,
-                             TileKernel kernel = TileKernel::automatic);
+                             int k_search, Metric metric, int64_t query_block_rows,
+                             KnnGraph& graph, TileKernel kernel = TileKernel::automatic);
 
 }  // namespace unfriend

@@ -196,9 +196,11 @@ struct IvfPartition {
   std::vector<int64_t> offsets;           // list l: members[offsets[l], offsets[l+1])
   std::vector<int64_t> members;           // rows, grouped by list, ascending within a list
   std::vector<int64_t> nearest_lists;     // [nlist x width], the list itself first
+  std::vector<float> centroids;           // [nlist x dims]
+  std::vector<float> centroid_norms;      // squared, l2 only
 };
 
-// K-means rounds of the partition: it only has to group neighbours, and the nprobe tuning
+// K-means rounds of the partition (trained on 40 rows per list, FAISS's 39 and one): it only has to group neighbours, and the nprobe tuning
 // measures how well it does, so 10 (FAISS's default is 25) - k-means was most of the IVF
 // search's time.
 constexpr int k_kmeans_iterations = 10;
@@ -235,30 +237,83 @@ IvfPartition build_partition(MatrixView data, const KnnParams& params, const Ivf
   // The largest nprobe the tuning may pick: the neighbourhood of a list rarely needs more.
   part.width = std::min(ivf.nlist, 384);
   part.nearest_lists = nearest_centroid_lists(centroid_view, part.width, params.metric);
+  part.centroids = std::move(centroids);
+  if (params.metric == Metric::l2) {
+    part.centroid_norms.resize(static_cast<size_t>(ivf.nlist));
+    for (int l = 0; l < ivf.nlist; ++l) {
+      float acc = 0.0f;
+      for (int64_t d = 0; d < dims; ++d) {
+        const float v = part.centroids[static_cast<size_t>(l * dims + d)];
+        acc = std::fma(v, v, acc);
+      }
+      part.centroid_norms[static_cast<size_t>(l)] = acc;
+    }
+  }
   return part;
 }
 
-// Smallest nprobe at which a seeded sample of rows finds its exact neighbours through the join
-// often enough. A true neighbour j of row i is found exactly when the list of j is among the
-// first nprobe lists probed for the list of i (a row among the top k of all rows is among the
-// top k of any subset holding it), so the recall at every nprobe follows from the rank of each
-// true neighbour's list: one exact search of the sample, no trial searches.
-int tune_join_nprobe(MatrixView data, const KnnParams& params, const IvfPartition& part) {
-  const int64_t sample_count = std::min<int64_t>(data.rows, 400);
-  std::vector<int64_t> sample =
-      sample_rows(data.rows, sample_count, params.seed ^ 0x9e3779b97f4a7c15ULL);
-  const int k = static_cast<int>(std::min<int64_t>(params.k, data.rows - 1));
-  if (k < 1) return 1;
-  const KnnGraph exact = exact_knn_of_rows(data, sample, k, params.metric);
+// The tuning sample: seeded rows and their exact neighbours, against which the join's nprobe is
+// chosen.
+struct TuningSample {
+  std::vector<int64_t> rows;
+  KnnGraph exact;
+  int k = 0;
+};
+
+TuningSample tuning_sample(MatrixView data, const KnnParams& params) {
+  TuningSample sample;
+  sample.rows = sample_rows(data.rows, std::min<int64_t>(data.rows, 400),
+                            params.seed ^ 0x9e3779b97f4a7c15ULL);
+  sample.k = static_cast<int>(std::min<int64_t>(params.k, data.rows - 1));
+  if (sample.k >= 1) sample.exact = exact_knn_of_rows(data, sample.rows, sample.k, params.metric);
+  return sample;
+}
+
+// Each row's own `width` nearest lists (by the score its assignment used, ties to the lower
+// list), best first: [rows x width] list ids, -1 past the lists there are.
+std::vector<int64_t> own_nearest_lists(MatrixView rows, const IvfPartition& part, int width,
+                                       TileScorer& scorer) {
+  TopCandidates own(rows.rows, width);
+  for (int64_t first = 0; first < rows.rows; first += 1024) {
+    scorer.score(ScoreTile{first, std::min(rows.rows, first + 1024), 0, part.nlist, false, 0}, own);
+  }
+  std::vector<int64_t> out(static_cast<size_t>(rows.rows * width), -1);
+  std::vector<Candidate> sorted;
+  for (int64_t i = 0; i < rows.rows; ++i) {
+    int count = 0;
+    const Candidate* kept = own.kept(i, &count);
+    sorted.assign(kept, kept + count);
+    std::sort(sorted.begin(), sorted.end(), candidate_before);
+    for (int j = 0; j < count; ++j) out[static_cast<size_t>(i * width + j)] = sorted[static_cast<size_t>(j)].row;
+  }
+  return out;
+}
+
+// Smallest nprobe at which the sample finds `target` of its exact neighbours. A row probes its
+// own nearest lists, and a true neighbour j of row i is found exactly when the list of j is
+// among the first nprobe lists of i (a row among the top k of all rows is among the top k of
+// any subset holding it), so the recall at every nprobe follows from the rank of each true
+// neighbour's list: one exact search of the sample, no trial searches.
+int tune_join_nprobe(MatrixView data, const IvfPartition& part, const TuningSample& sample,
+                     Metric metric, double target) {
+  if (sample.k < 1) return 1;
+  const int64_t dims = data.cols;
+  std::vector<float> gathered(sample.rows.size() * static_cast<size_t>(dims));
+  for (size_t q = 0; q < sample.rows.size(); ++q) {
+    std::copy(data.row(sample.rows[q]), data.row(sample.rows[q]) + dims, gathered.data() + q * dims);
+  }
+  const MatrixView sample_view{gathered.data(), static_cast<int64_t>(sample.rows.size()), dims};
+  const MatrixView centroid_view{part.centroids.data(), part.nlist, dims};
+  TileScorer scorer(sample_view, centroid_view, metric, nullptr,
+                    part.centroid_norms.empty() ? nullptr : part.centroid_norms.data());
+  const std::vector<int64_t> own = own_nearest_lists(sample_view, part, part.width, scorer);
   // needed[p]: true neighbours first found at nprobe p + 1 (p = width: not within reach).
   std::vector<int64_t> needed(static_cast<size_t>(part.width) + 1, 0);
   int64_t total = 0;
-  for (size_t q = 0; q < sample.size(); ++q) {
-    const int64_t* probes =
-        part.nearest_lists.data() +
-        static_cast<size_t>(part.list_of_row[static_cast<size_t>(sample[q])]) * part.width;
-    const int64_t* truth = exact.neighbors_of(static_cast<int64_t>(q));
-    for (int a = 0; a < k; ++a) {
+  for (size_t q = 0; q < sample.rows.size(); ++q) {
+    const int64_t* probes = own.data() + q * static_cast<size_t>(part.width);
+    const int64_t* truth = sample.exact.neighbors_of(static_cast<int64_t>(q));
+    for (int a = 0; a < sample.k; ++a) {
       if (truth[a] < 0) continue;
       const int64_t list = part.list_of_row[static_cast<size_t>(truth[a])];
       const int64_t rank = std::find(probes, probes + part.width, list) - probes;
@@ -266,21 +321,34 @@ int tune_join_nprobe(MatrixView data, const KnnParams& params, const IvfPartitio
       ++total;
     }
   }
+  auto recall_at = [&](int64_t found) {
+    return total > 0 ? static_cast<double>(found) / static_cast<double>(total) : 1.0;
+  };
   int64_t found = 0;
   int nprobe = part.width;
   double recall = 1.0;
-  for (int p = 0; p < part.width; ++p) {
+  std::string curve;  // the curve the choice was made on, at doubling nprobe
+  for (int p = 0, next = 1; p < part.width; ++p) {
     found += needed[static_cast<size_t>(p)];
-    recall = total > 0 ? static_cast<double>(found) / static_cast<double>(total) : 1.0;
-    if (recall >= kIvfTargetRecall) {
+    if (p + 1 == next || p + 1 == part.width) {
+      curve += fmt::format("{}{}: {:.3f}", curve.empty() ? "" : ", ", p + 1, recall_at(found));
+      next *= 2;
+    }
+    if (nprobe == part.width && recall_at(found) >= target) {
       nprobe = p + 1;
-      break;
+      recall = recall_at(found);
     }
   }
-  log_info(fmt::format("knn: ivf nprobe={} reaches recall {:.3f} on {} tuning rows", nprobe,
-                       recall, sample.size()));
+  if (nprobe == part.width) recall = recall_at(found);
+  log_info(fmt::format("knn: ivf nprobe={} reaches recall {:.3f} on {} tuning rows (target "
+                       "{:.2f}; recall by nprobe {})",
+                       nprobe, recall, sample.rows.size(), target, curve));
   return nprobe;
 }
+
+// Rows per work item of the join (runs of consecutive lists): a probed list is packed once per
+// item and met by every row of the item that probes it.
+constexpr int64_t k_join_chunk_rows = 2048;
 
 // Checkpoint units of the join: consecutive lists, grouped until a group holds at least
 // `target_rows` rows. Unit u is lists [first_list[u], first_list[u + 1]); its rows are the
@@ -307,8 +375,10 @@ std::vector<int64_t> group_lists(const IvfPartition& part, int64_t target_rows) 
 void ivf_graph(MatrixView data, const KnnParams& params, IvfSettings& ivf, int k_search,
                KnnGraph& graph, KnnCheckpoint* checkpoint) {
   IvfPartition part = build_partition(data, params, ivf);
+  TuningSample sample;
   if (ivf.tune_nprobe) {
-    ivf.nprobe = tune_join_nprobe(data, params, part);
+    sample = tuning_sample(data, params);
+    ivf.nprobe = tune_join_nprobe(data, part, sample, params.metric, kIvfTargetRecall);
   } else {
     ivf.nprobe = std::min(ivf.nprobe, part.width);
   }
@@ -332,7 +402,10 @@ void ivf_graph(MatrixView data, const KnnParams& params, IvfSettings& ivf, int k
   int64_t to_search = 0;
   std::vector<int64_t> unit_of_list(static_cast<size_t>(part.nlist));
   std::vector<int64_t> lists_left(static_cast<size_t>(units), 0);
-  std::vector<int64_t> pending;  // non-empty lists still to search, in list order
+  // Work items: runs of consecutive lists inside a unit holding at least k_join_chunk_rows rows
+  // (a list's rows probe many lists each, so a run of lists shares more of its probes), each
+  // [first list, end list).
+  std::vector<std::pair<int64_t, int64_t>> pending;
   {
     KnnUnit unit;
     for (int64_t u = 0; u < units; ++u) {
@@ -343,12 +416,17 @@ void ivf_graph(MatrixView data, const KnnParams& params, IvfSettings& ivf, int k
         continue;
       }
       to_search += count;
-      for (int64_t list = first_list[static_cast<size_t>(u)];
-           list < first_list[static_cast<size_t>(u) + 1]; ++list) {
+      int64_t run_start = first_list[static_cast<size_t>(u)];
+      const int64_t unit_end = first_list[static_cast<size_t>(u) + 1];
+      for (int64_t list = run_start; list < unit_end; ++list) {
         unit_of_list[static_cast<size_t>(list)] = u;
-        if (part.offsets[static_cast<size_t>(list) + 1] > part.offsets[static_cast<size_t>(list)]) {
-          pending.push_back(list);
-          ++lists_left[static_cast<size_t>(u)];
+        const int64_t held = part.offsets[static_cast<size_t>(list) + 1] - part.offsets[static_cast<size_t>(run_start)];
+        if (held >= k_join_chunk_rows || list + 1 == unit_end) {
+          if (held > 0) {
+            pending.push_back({run_start, list + 1});
+            ++lists_left[static_cast<size_t>(u)];
+          }
+          run_start = list + 1;
         }
       }
     }
@@ -377,6 +455,7 @@ void ivf_graph(MatrixView data, const KnnParams& params, IvfSettings& ivf, int k
     }
   }
   std::atomic<bool> stop{false};
+  std::atomic<int64_t> lists_met{0};  // lists met per row, summed
   std::exception_ptr failure;
   Progress progress("knn ivf", to_search);
   {
@@ -385,25 +464,65 @@ void ivf_graph(MatrixView data, const KnnParams& params, IvfSettings& ivf, int k
     {
       TileScorer scorer(grouped_view, params.metric,
                         grouped_norms.empty() ? nullptr : grouped_norms.data());
+      TileScorer to_centroids(grouped_view, MatrixView{part.centroids.data(), part.nlist, data.cols},
+                              params.metric, nullptr,
+                              part.centroid_norms.empty() ? nullptr : part.centroid_norms.data());
+      std::vector<int64_t> probed_lists, prober_start, probers, prober_slots;
+      std::vector<int64_t> prober_count(static_cast<size_t>(part.nlist), 0);
       std::vector<int64_t> found, neighbors;
       std::vector<float> similarity;
       KnnUnit unit;
 #pragma omp for schedule(dynamic, 1)
       for (int64_t p = 0; p < pending_count; ++p) {
         if (stop.load(std::memory_order_relaxed)) continue;
-        const int64_t list = pending[static_cast<size_t>(p)];
+        const int64_t list = pending[static_cast<size_t>(p)].first;
         const int64_t begin = part.offsets[static_cast<size_t>(list)];
-        const int64_t count = part.offsets[static_cast<size_t>(list) + 1] - begin;
+        const int64_t count =
+            part.offsets[static_cast<size_t>(pending[static_cast<size_t>(p)].second)] - begin;
         const int64_t* members = part.members.data() + begin;
         try {
+          // Each member probes its own nprobe nearest lists: the members that probe a list
+          // meet its rows as one tile of scattered rows.
+          TopCandidates own(count, ivf.nprobe);
+          to_centroids.score(ScoreTile{begin, begin + count, 0, part.nlist, false, begin}, own);
+          probed_lists.clear();
+          for (int64_t i = 0; i < count; ++i) {
+            int held = 0;
+            const Candidate* kept = own.kept(i, &held);
+            for (int j = 0; j < held; ++j) {
+              const size_t l = static_cast<size_t>(kept[j].row);
+              if (prober_count[l]++ == 0) probed_lists.push_back(kept[j].row);
+            }
+          }
+          // Members grouped by the list they probe (counting sort, members ascending).
+          prober_start.assign(probed_lists.size() + 1, 0);
+          for (size_t p = 0; p < probed_lists.size(); ++p) {
+            prober_start[p + 1] = prober_start[p] + prober_count[static_cast<size_t>(probed_lists[p])];
+            prober_count[static_cast<size_t>(probed_lists[p])] = static_cast<int64_t>(p);  // now: its index
+          }
+          probers.resize(static_cast<size_t>(prober_start.back()));
+          prober_slots.resize(probers.size());
+          std::vector<int64_t> cursor(prober_start.begin(), prober_start.end() - 1);
+          for (int64_t i = 0; i < count; ++i) {
+            int held = 0;
+            const Candidate* kept = own.kept(i, &held);
+            for (int j = 0; j < held; ++j) {
+              const size_t at = static_cast<size_t>(cursor[static_cast<size_t>(prober_count[static_cast<size_t>(kept[j].row)])]++);
+              probers[at] = begin + i;
+              prober_slots[at] = i;
+            }
+          }
+          lists_met.fetch_add(static_cast<int64_t>(probed_lists.size()) * count,
+                              std::memory_order_relaxed);
           TopCandidates best(count, k_search);
-          const int64_t* probes = part.nearest_lists.data() + static_cast<size_t>(list) * part.width;
-          for (int q = 0; q < ivf.nprobe; ++q) {
-            if (probes[q] < 0) continue;
-            const size_t probed = static_cast<size_t>(probes[q]);
-            scorer.score(ScoreTile{begin, begin + count, part.offsets[probed],
-                                   part.offsets[probed + 1], false, begin},
-                         best);
+          for (size_t p = 0; p < probed_lists.size(); ++p) {
+            const size_t l = static_cast<size_t>(probed_lists[p]);
+            prober_count[l] = 0;
+            ScoreTile tile{0, prober_start[p + 1] - prober_start[p], part.offsets[l],
+                           part.offsets[l + 1], false, 0};
+            tile.rows = probers.data() + prober_start[p];
+            tile.slots = prober_slots.data() + prober_start[p];
+            scorer.score(tile, best);
           }
           found.resize(static_cast<size_t>(count * k_search));
           for (int64_t i = 0; i < count; ++i) {
@@ -455,6 +574,12 @@ void ivf_graph(MatrixView data, const KnnParams& params, IvfSettings& ivf, int k
   if (failure) std::rethrow_exception(failure);
   if (stop.load()) throw StopRequested(units_saved(*checkpoint, units));
   progress.finish();
+  if (to_search > 0) {
+    log_info(fmt::format("knn: ivf join: a run of lists ({} rows or more) probed {:.1f} lists "
+                         "between its rows (each its own {} nearest)", k_join_chunk_rows,
+                         static_cast<double>(lists_met.load()) / static_cast<double>(to_search),
+                         ivf.nprobe));
+  }
 }
 
 void hnsw_graph(MatrixView data, const KnnParams& params, int k_search, KnnGraph& graph,
@@ -550,7 +675,7 @@ IvfSettings resolve_ivf_settings(int64_t rows, const KnnParams& params) {
                       params.ivf_train_rows, out.nlist));
     }
   } else {
-    out.train_rows = std::min<int64_t>(n, std::max<int64_t>(32LL * out.nlist, 20000));
+    out.train_rows = std::min<int64_t>(n, std::max<int64_t>(40LL * out.nlist, 20000));
   }
   return out;
 }
@@ -616,7 +741,7 @@ KnnGraph faiss_knn_graph(MatrixView data, const KnnParams& params, KnnReport* re
 }
 
 KnnGraph exact_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows, int k,
-                           Metric metric, int64_t /*query_block_rows*/) {
+                           Metric metric, int64_t query_block_rows) {
   KnnParams params;
   params.k = k;
   params.metric = metric;
@@ -634,7 +759,9 @@ KnnGraph exact_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_ro
   graph.neighbors.assign(static_cast<size_t>(n * k), -1);
   graph.similarity.assign(static_cast<size_t>(n * k), -std::numeric_limits<float>::infinity());
   if (n == 0) return graph;
-  tiled_exact_knn_of_rows(data, query_rows, k, search_width(data.rows, k), metric, graph);
+  tiled_exact_knn_of_rows(data, query_rows, k, search_width(data.rows, k), metric,
+                          query_block_rows > 0 ? query_block_rows : KnnParams{}.query_block_rows,
+                          graph);
   canonicalize_rows(graph);
   return graph;
 }
@@ -687,32 +814,6 @@ KnnGraph faiss_exact_knn_of_rows(MatrixView data, const std::vector<int64_t>& qu
   return graph;
 }
 
-// Float scores for the shortlist, with eight independent sums in a fixed order: several times
-// the speed of a one-sum loop (Debian's FAISS has only its scalar reference kernels), and the
-// same bits on every run.
-static float dot_f(const float* a, const float* b, size_t d) {
-  float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  size_t i = 0;
-  for (; i + 8 <= d; i += 8) {
-    for (int j = 0; j < 8; ++j) s[j] += a[i + j] * b[i + j];
-  }
-  for (; i < d; ++i) s[0] += a[i] * b[i];
-  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
-}
-
-static float squared_distance_f(const float* a, const float* b, size_t d) {
-  float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  size_t i = 0;
-  for (; i + 8 <= d; i += 8) {
-    for (int j = 0; j < 8; ++j) {
-      const float t = a[i + j] - b[i + j];
-      s[j] += t * t;
-    }
-  }
-  for (; i < d; ++i) s[0] += (a[i] - b[i]) * (a[i] - b[i]);
-  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
-}
-
 KnnGraph ivf_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows, int k,
                          Metric metric, int nlist, int nprobe, uint64_t seed) {
   KnnParams params;
@@ -732,50 +833,100 @@ KnnGraph ivf_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows
   ivf.train_rows = std::min<int64_t>(data.rows, 32 * static_cast<int64_t>(ivf.nlist));
   const IvfPartition part = build_partition(data, params, ivf);
   const int probes = std::max(1, std::min(nprobe, part.width));
-  const size_t dims = static_cast<size_t>(data.cols);
-  // Candidates scored in float (SIMD), the best k + a margin re-scored exactly, as the exact
-  // path does: the kept similarities and their order do not depend on the float rounding.
-  const size_t shortlist = static_cast<size_t>(k) + 5;
-#pragma omp parallel
+  const int64_t dims = data.cols;
+  const int k_search = search_width(data.rows, k);
+
+  // The rows grouped list by list, the queries gathered, each query's own nearest lists.
+  std::vector<float> grouped(static_cast<size_t>(data.rows * dims)), gathered(static_cast<size_t>(n * dims));
+  for (int64_t m = 0; m < data.rows; ++m) {
+    const float* row = data.row(part.members[static_cast<size_t>(m)]);
+    std::copy(row, row + dims, grouped.data() + m * dims);
+  }
+  for (int64_t q = 0; q < n; ++q) {
+    const float* row = data.row(query_rows[static_cast<size_t>(q)]);
+    std::copy(row, row + dims, gathered.data() + q * dims);
+  }
+  const MatrixView grouped_view{grouped.data(), data.rows, dims};
+  const MatrixView query_view{gathered.data(), n, dims};
+  std::vector<float> grouped_norms;
+  if (metric == Metric::l2) {
+    grouped_norms.resize(static_cast<size_t>(data.rows));
+    for (int64_t m = 0; m < data.rows; ++m) {
+      float acc = 0.0f;
+      for (int64_t d = 0; d < dims; ++d) acc = std::fma(grouped_view.row(m)[d], grouped_view.row(m)[d], acc);
+      grouped_norms[static_cast<size_t>(m)] = acc;
+    }
+  }
+  std::vector<int64_t> own;
   {
-    std::vector<std::pair<float, int64_t>> scored;
-    std::vector<std::pair<double, int64_t>> best;
-#pragma omp for schedule(dynamic, 16)
+    TileScorer to_centroids(query_view, MatrixView{part.centroids.data(), part.nlist, dims}, metric,
+                            nullptr, part.centroid_norms.empty() ? nullptr : part.centroid_norms.data());
+    own = own_nearest_lists(query_view, part, probes, to_centroids);
+  }
+  // Queries grouped by the list they probe (counting sort, queries ascending).
+  std::vector<int64_t> start(static_cast<size_t>(part.nlist) + 1, 0);
+  for (int64_t l : own) {
+    if (l >= 0) ++start[static_cast<size_t>(l) + 1];
+  }
+  for (int l = 0; l < part.nlist; ++l) start[static_cast<size_t>(l) + 1] += start[static_cast<size_t>(l)];
+  std::vector<int64_t> probers(static_cast<size_t>(start.back())), cursor(start.begin(), start.end() - 1);
+  for (int64_t q = 0; q < n; ++q) {
+    for (int p = 0; p < probes; ++p) {
+      const int64_t l = own[static_cast<size_t>(q * probes + p)];
+      if (l >= 0) probers[static_cast<size_t>(cursor[static_cast<size_t>(l)]++)] = q;
+    }
+  }
+
+  // Lists in parallel, each thread keeping its own candidate lists for every query; merged in
+  // the canonical order (a total order, so any split gives one set).
+  const int threads = std::max(1, omp_get_max_threads());
+  std::vector<std::unique_ptr<TopCandidates>> per_thread(static_cast<size_t>(threads));
+  std::exception_ptr failure;
+#pragma omp parallel num_threads(threads)
+  {
+    const int thread = omp_get_thread_num();
+    try {
+      per_thread[static_cast<size_t>(thread)] = std::make_unique<TopCandidates>(n, k_search);
+      TileScorer scorer(query_view, grouped_view, metric, nullptr,
+                        grouped_norms.empty() ? nullptr : grouped_norms.data());
+#pragma omp for schedule(dynamic, 4)
+      for (int l = 0; l < part.nlist; ++l) {
+        const int64_t first = start[static_cast<size_t>(l)], last = start[static_cast<size_t>(l) + 1];
+        if (first == last) continue;
+        ScoreTile tile{0, last - first, part.offsets[static_cast<size_t>(l)],
+                       part.offsets[static_cast<size_t>(l) + 1], false, 0};
+        tile.rows = probers.data() + first;
+        tile.slots = probers.data() + first;
+        scorer.score(tile, *per_thread[static_cast<size_t>(thread)]);
+      }
+    } catch (...) {
+#pragma omp critical(unfriend_ivf_rows_failure)
+      if (!failure) failure = std::current_exception();
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
+  TopCandidates best(n, k_search);
+  for (const auto& part_best : per_thread) {
+    if (!part_best) continue;
     for (int64_t q = 0; q < n; ++q) {
-      const int64_t self = query_rows[static_cast<size_t>(q)];
-      const float* a = data.row(self);
-      scored.clear();
-      const int64_t* lists = part.nearest_lists.data() +
-                             static_cast<size_t>(part.list_of_row[static_cast<size_t>(self)]) * part.width;
-      for (int p = 0; p < probes; ++p) {
-        if (lists[p] < 0) continue;
-        const size_t l = static_cast<size_t>(lists[p]);
-        for (int64_t m = part.offsets[l]; m < part.offsets[l + 1]; ++m) {
-          const int64_t row = part.members[static_cast<size_t>(m)];
-          if (row == self) continue;
-          const float score = metric == Metric::l2 ? -squared_distance_f(a, data.row(row), dims)
-                                                   : dot_f(a, data.row(row), dims);
-          scored.push_back({score, row});
-        }
-      }
-      const size_t first = std::min(scored.size(), shortlist);
-      std::partial_sort(scored.begin(), scored.begin() + first, scored.end(), [](auto& x, auto& y) {
-        return x.first != y.first ? x.first > y.first : x.second < y.second;
-      });
-      best.clear();
-      for (size_t i = 0; i < first; ++i) {
-        best.push_back({pair_similarity(a, data.row(scored[i].second), data.cols, metric), scored[i].second});
-      }
-      const size_t keep = std::min(best.size(), static_cast<size_t>(k));
-      std::partial_sort(best.begin(), best.begin() + keep, best.end(), [](auto& x, auto& y) {
-        return x.first != y.first ? x.first > y.first : x.second < y.second;
-      });
-      for (size_t j = 0; j < keep; ++j) {
-        graph.neighbors[static_cast<size_t>(q * k) + j] = best[j].second;
-        graph.similarity[static_cast<size_t>(q * k) + j] = static_cast<float>(best[j].first);
+      int count = 0;
+      const Candidate* kept = part_best->kept(q, &count);
+      for (int j = 0; j < count; ++j) {
+        if (kept[j].score >= best.thresholds()[q]) best.offer(q, kept[j].score, kept[j].row);
       }
     }
   }
+  per_thread.clear();
+  std::vector<int64_t> candidates(static_cast<size_t>(n * k_search));
+  for (int64_t q = 0; q < n; ++q) {
+    int64_t* slot = candidates.data() + q * k_search;
+    best.take_rows(q, slot);
+    for (int j = 0; j < k_search; ++j) {
+      if (slot[j] >= 0) slot[j] = part.members[static_cast<size_t>(slot[j])];
+    }
+  }
+  assemble_knn_rows(data, metric, query_rows.data(), n, candidates.data(), k_search, k,
+                    graph.neighbors.data(), graph.similarity.data());
   return graph;
 }
 

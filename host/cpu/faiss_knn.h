@@ -24,14 +24,14 @@ struct IvfSettings {
   bool tune_nprobe = false;
 };
 
-/// Recall the automatic nprobe aims for on its tuning sample: above the 0.95 the sweep promises,
+/// Recall a tuned IVF search aims for on its tuning sample: above the 0.95 the sweep promises,
 /// with room for the sampling error of a few hundred rows (about +-0.005 at 400 rows x 33).
 constexpr double kIvfTargetRecall = 0.96;
 
 /// params' IVF values where set, else the defaults: nlist about 4*sqrt(rows) clamped to
 /// [1, rows/39] (FAISS wants at least 39 training points per list); nprobe tuned during the
 /// search (tune_nprobe) so that it adapts to how clustered the data is; train_rows
-/// min(rows, max(32*nlist, 20000)). Throws InputError for values that cannot work (nlist > rows,
+/// min(rows, max(40*nlist, 20000)). Throws InputError for values that cannot work (nlist > rows,
 /// train_rows < nlist, negative values).
 IvfSettings resolve_ivf_settings(int64_t rows, const KnnParams& params);
 
@@ -58,7 +58,8 @@ KnnGraph faiss_knn_graph(MatrixView data, const KnnParams& params, KnnReport* re
 /// Exact k nearest neighbours (self excluded, canonical order) of the data rows listed in
 /// query_rows, against all rows, by the tiled search (tiled_exact_knn_of_rows): row q of the
 /// result is data row query_rows[q]. The reference for recall measurements and the nprobe
-/// tuning. query_block_rows is not used (the tiles have their own size).
+/// tuning. Queries go in chunks of query_block_rows (0: KnnParams' default), which bounds the
+/// memory held.
 KnnGraph exact_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows, int k,
                            Metric metric, int64_t query_block_rows = 0);
 
@@ -69,8 +70,9 @@ KnnGraph faiss_exact_knn_of_rows(MatrixView data, const std::vector<int64_t>& qu
 
 /// Approximate k nearest neighbours of the data rows listed in query_rows (self excluded), for
 /// searches of a few rows against many: the rows are partitioned by seeded k-means into `nlist`
-/// lists, and each query scans the `nprobe` lists nearest its own list's centroid. Similarities
-/// are pair_similarity (exact, in double), ties broken by index: deterministic for a seed.
+/// lists, and each query meets the rows of the `nprobe` lists nearest to it, in tiles of the
+/// fused kernel. Similarities are pair_similarity (exact, in double), ties broken by index:
+/// deterministic for a seed, whatever the thread count.
 KnnGraph ivf_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows, int k,
                          Metric metric, int nlist, int nprobe, uint64_t seed);
 

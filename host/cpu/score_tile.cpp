@@ -47,16 +47,25 @@ float dot_in_order(const float* a, const float* b, int64_t dims) {
   return acc;
 }
 
+// The matrix row and the candidate list of tile row t (row_begin <= t < row_end).
+inline int64_t tile_row(const ScoreTile& tile, int64_t t) {
+  return tile.rows != nullptr ? tile.rows[t - tile.row_begin] : t;
+}
+inline int64_t tile_slot(const ScoreTile& tile, int64_t t) {
+  return tile.rows != nullptr ? tile.slots[t - tile.row_begin] : t - tile.slot_base;
+}
+
 void score_portable(MatrixView rows, MatrixView cols, Metric metric, const float* row_norms,
                     const float* col_norms, const ScoreTile& tile, TopCandidates& best) {
   const float* thresholds = best.thresholds();
   const int64_t base = tile.slot_base;
   for (int64_t i = tile.row_begin; i < tile.row_end; ++i) {
-    const float* a = rows.row(i);
+    const float* a = rows.row(tile_row(tile, i));
+    const int64_t slot = tile_slot(tile, i);
     for (int64_t j = tile.col_begin; j < tile.col_end; ++j) {
       const float dot = dot_in_order(a, cols.row(j), rows.cols);
       const float for_row = tile_score(dot, col_norms ? col_norms[j] : 0.0f, metric);
-      if (for_row >= thresholds[i - base]) best.offer(i - base, for_row, static_cast<int32_t>(j));
+      if (for_row >= thresholds[slot]) best.offer(slot, for_row, static_cast<int32_t>(j));
       if (tile.both_sides) {
         const float for_col = tile_score(dot, row_norms ? row_norms[i] : 0.0f, metric);
         if (for_col >= thresholds[j - base]) best.offer(j - base, for_col, static_cast<int32_t>(i));
@@ -91,12 +100,12 @@ __attribute__((target("avx2,fma"))) void score_avx2(MatrixView data, const float
   for (int64_t i0 = tile.row_begin; i0 < tile.row_end; i0 += k_strip_rows) {
     const int rows = static_cast<int>(std::min<int64_t>(k_strip_rows, tile.row_end - i0));
     // A short strip repeats its last row: its scores are computed and never offered.
-    const float* a0 = data.row(i0);
-    const float* a1 = data.row(i0 + std::min(1, rows - 1));
-    const float* a2 = data.row(i0 + std::min(2, rows - 1));
-    const float* a3 = data.row(i0 + std::min(3, rows - 1));
-    const float* a4 = data.row(i0 + std::min(4, rows - 1));
-    const float* a5 = data.row(i0 + std::min(5, rows - 1));
+    const float* a0 = data.row(tile_row(tile, i0));
+    const float* a1 = data.row(tile_row(tile, i0 + std::min(1, rows - 1)));
+    const float* a2 = data.row(tile_row(tile, i0 + std::min(2, rows - 1)));
+    const float* a3 = data.row(tile_row(tile, i0 + std::min(3, rows - 1)));
+    const float* a4 = data.row(tile_row(tile, i0 + std::min(4, rows - 1)));
+    const float* a5 = data.row(tile_row(tile, i0 + std::min(5, rows - 1)));
     for (int64_t c0 = 0; c0 < cols; c0 += k_panel_cols) {
       const int width = static_cast<int>(std::min<int64_t>(k_panel_cols, cols - c0));
       const uint32_t valid = width == k_panel_cols ? 0xffffu : (1u << width) - 1u;
@@ -144,14 +153,15 @@ __attribute__((target("avx2,fma"))) void score_avx2(MatrixView data, const float
       for (int r = 0; r < rows; ++r) {
         const __m256 v0 = L2 ? _mm256_fmsub_ps(two, dots[r][0], cn0) : dots[r][0];
         const __m256 v1 = L2 ? _mm256_fmsub_ps(two, dots[r][1], cn1) : dots[r][1];
-        const __m256 bound = _mm256_set1_ps(thresholds[i0 + r - base]);
+        const int64_t slot = tile_slot(tile, i0 + r);
+        const __m256 bound = _mm256_set1_ps(thresholds[slot]);
         uint32_t pass = at_least(v0, v1, bound, bound) & valid;
         if (pass == 0) continue;
         _mm256_store_ps(block[r], v0);
         _mm256_store_ps(block[r] + 8, v1);
         for (; pass != 0; pass &= pass - 1) {
           const int c = __builtin_ctz(pass);
-          best.offer(i0 + r - base, block[r][c], static_cast<int32_t>(j0 + c));
+          best.offer(slot, block[r][c], static_cast<int32_t>(j0 + c));
         }
       }
       if (!tile.both_sides) continue;
@@ -294,8 +304,8 @@ TileScorer::TileScorer(MatrixView rows, MatrixView columns, Metric metric,
 
 void TileScorer::score(const ScoreTile& tile, TopCandidates& best) {
   if (tile.row_end <= tile.row_begin || tile.col_end <= tile.col_begin) return;
-  if (tile.both_sides && !same_matrix_) {
-    throw InputError("tile scorer: both_sides needs rows and columns of one matrix");
+  if (tile.both_sides && (!same_matrix_ || tile.rows != nullptr)) {
+    throw InputError("tile scorer: both_sides needs rows and columns of one matrix, in ranges");
   }
   if (!avx2_) {
     score_portable(rows_, columns_, metric_, row_norms_, column_norms_, tile, best);

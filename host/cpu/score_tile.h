@@ -24,6 +24,10 @@ struct ScoreTile {
   /// Row r's candidates go to list r - slot_base of the TopCandidates (columns' too, with
   /// both_sides): a search of a slice of rows keeps lists for that slice only.
   int64_t slot_base = 0;
+  /// When set, tile row t (row_begin <= t < row_end) is matrix row rows[t - row_begin] and its
+  /// candidates go to list slots[t - row_begin]: a tile of scattered rows (one-sided only).
+  const int64_t* rows = nullptr;
+  const int64_t* slots = nullptr;
 };
 
 /// Which code scores a tile. Both give bit-identical scores (one fused multiply-add per

@@ -15,15 +15,15 @@ namespace unfriend {
 
 namespace {
 
-// FAISS's brute-force search scores queries against the database in tiles of up to this many
-// queries x rows (distance_compute_blas_query_bs / _database_bs), one float each; the buffer
-// is allocated at full size, but only the part a call's tile covers is ever touched.
-constexpr double k_faiss_query_tile = 4096;
-constexpr double k_faiss_database_tile = 1024;
 // Candidates searched per row beyond k (self and the rescoring margin, see faiss_knn.cpp).
-constexpr int k_search_extra = 5;
-// A tuned IVF nprobe is planned at this many lists (the tuning rarely needs more).
-constexpr int k_planned_auto_nprobe = 64;
+constexpr int k_search_extra = 13;
+// Bytes per kept candidate of the fused kernel's lists (float score, int32 row), and per row of
+// the lists (count, threshold): host/cpu/top_candidates.h.
+constexpr double k_candidate_bytes = 8;
+constexpr double k_candidate_row_bytes = 8;
+// The columns of a score tile packed for the kernel: about 256 KiB per thread
+// (TileScorer::preferred_block_rows).
+constexpr double k_tile_panel_bytes = 256.0 * 1024;
 // Blocks are never shrunk below this many rows: smaller ones cost far more time than memory.
 constexpr int64_t k_min_block_rows = 256;
 // What the process holds before any data: code, FAISS, HDF5 and OpenBLAS with its per-thread
@@ -33,8 +33,16 @@ constexpr double k_runtime_bytes = 24.0 * 1024 * 1024;
 constexpr double k_gpu_query_rows = 16384;
 constexpr double k_gpu_upload_rows = 65536;
 
-double faiss_tile(double queries, double database) {
-  return std::min(queries, k_faiss_query_tile) * std::min(database, k_faiss_database_tile) * 4;
+double candidate_lists(double rows, double width) {
+  return rows * (width * k_candidate_bytes + k_candidate_row_bytes);
+}
+
+// An exact search of `queries` rows against `n` (exact_knn_of_rows): the gathered queries, a
+// candidate list per query for each thread and one to merge them into, the candidates handed
+// to assembly, and a packed panel per thread.
+double exact_of_rows(double queries, double d, double k_search, double threads) {
+  return queries * d * 4 + (threads + 1) * candidate_lists(queries, k_search) +
+         queries * k_search * 8 + threads * k_tile_panel_bytes;
 }
 
 }  // namespace
@@ -116,20 +124,22 @@ MemoryPlan plan_memory(const MemoryPlanInput& in) {
   } else if (in.mode == KnnMode::ivf) {
     const double nlist = std::max(1, in.ivf_nlist);
     const double width = std::min(nlist, 384.0);
-    const double nprobe = in.ivf_nprobe > 0 ? std::min<double>(in.ivf_nprobe, nlist)
-                                            : std::min<double>(k_planned_auto_nprobe, nlist);
     knn.parts.push_back({"ivf partition", n * 16 + nlist * width * 12 + (nlist + 1) * 8});
-    // k-means first (the sample, FAISS's own copy of it, assignments, centroids), then the
-    // join (per thread: the probed lists' rows, the list's own rows, its candidate lists and
-    // finished rows). Lists are uneven: planned at twice the average size.
+    // The rows regrouped list by list for the join (and their norms for l2).
+    knn.parts.push_back({"rows grouped by list", n * d * 4 + (in.metric == Metric::l2 ? n * 4 : 0)});
+    // k-means first (the sample, centroids, their double sums, each sample row's nearest list),
+    // then every row's nearest list, then the join (per thread: a list's candidate lists, the
+    // candidates mapped back, its finished rows, a packed panel). Lists are uneven: planned at
+    // twice the average size.
     const double train = static_cast<double>(std::min(in.ivf_train_rows, in.rows));
-    const double kmeans = train * d * 4 * 2 + train * 12 + nlist * d * 4 * 2;
+    const double kmeans = train * d * 4 + nlist * d * (4 + 8) + candidate_lists(train, 1) +
+                          train * 8 + candidate_lists(nlist, width) + nlist * width * 8;
+    const double assign = candidate_lists(n, 1);
     const double list_rows = std::min(n, 2 * std::ceil(n / nlist));
-    const double probed = std::min(n, nprobe * list_rows);
-    const double per_thread = probed * (d * 4 + 8) + list_rows * d * 4 +
-                              list_rows * k_search * (4 + 8 + 8) + list_rows * k * 12 +
-                              faiss_tile(list_rows, probed);
-    knn.parts.push_back({"ivf k-means / join buffers", std::max(kmeans, threads * per_thread)});
+    const double per_thread = candidate_lists(list_rows, k_search) + list_rows * k_search * 8 +
+                              list_rows * k * 12 + k_tile_panel_bytes;
+    knn.parts.push_back(
+        {"ivf k-means / join buffers", std::max({kmeans, assign, threads * per_thread})});
     knn.parts.push_back(
         {"checkpoint unit", in.checkpoint ? (query_block + list_rows) * (k * 12 + 8) : 0});
   } else if (in.mode == KnnMode::hnsw) {
@@ -141,9 +151,14 @@ MemoryPlan plan_memory(const MemoryPlanInput& in) {
     knn.parts.push_back({"query block", query_block * k_search * 12});
     knn.parts.push_back({"checkpoint unit", unit_copy});
   } else {
+    // Every row's candidate lists at once (a tile serves both of its blocks' rows, so no row is
+    // finished before its band has met all others), a packed panel per thread, a band's
+    // candidates for assembly, and the float scan an ambiguous cut makes (per thread, a score
+    // and a norm per row).
     knn.parts.push_back({"squared norms (l2)", in.metric == Metric::l2 ? n * 4 : 0});
-    knn.parts.push_back({"query block", query_block * (k_search * 12 + 8)});
-    knn.parts.push_back({"faiss score tile", faiss_tile(query_block, n)});
+    knn.parts.push_back({"candidate lists", candidate_lists(n, k_search)});
+    knn.parts.push_back({"tile panels", threads * k_tile_panel_bytes});
+    knn.parts.push_back({"band assembly", query_block * k_search * 8 + threads * n * 8});
     knn.parts.push_back({"checkpoint unit", unit_copy});
   }
 
@@ -152,8 +167,9 @@ MemoryPlan plan_memory(const MemoryPlanInput& in) {
     stage("recall", {{"features", features},
                      {"graph", graph},
                      {"squared norms", ip_norms},
-                     {"recall sample", r * (d * 4 + k_search * 12 + k * 12)},
-                     {"faiss score tile", faiss_tile(r, n)}});
+                     {"recall sample", exact_of_rows(std::min(r, query_block), d, k_search, threads) +
+                                           r * k * 12},
+                     {"cut scans", threads * n * 8}});
   }
 
   // The features are freed before the graph stages unless a cluster test reads them.
@@ -170,7 +186,7 @@ MemoryPlan plan_memory(const MemoryPlanInput& in) {
          {"labels", n * 8 * 6},
          {"distance graph (inner_product)", in.metric == Metric::inner_product ? graph : 0}});
   // The cohesion test: one half of the features at a time, re-normalised, searched by the
-  // sampled members (their scores against every row, in FAISS's tiles).
+  // sampled members (exact_of_rows; above knn.auto_exact_max_rows a partition of the half).
   if (in.cohesion_queries > 0) {
     const double q = static_cast<double>(in.cohesion_queries);
     stage("cohesion", {{"features", kept_features},
@@ -179,8 +195,9 @@ MemoryPlan plan_memory(const MemoryPlanInput& in) {
                        {"half of the features", n * std::ceil(d / 2) * 4},
                        // every clustered row may be sampled: at most all rows
                        {"queries and neighbours", std::min(q, n) * (k * 12 + 16)},
-                       {"query block", std::min({q, n, query_block}) * (std::ceil(d / 2) * 4 + k_search * 12)},
-                       {"faiss score tile", faiss_tile(std::min({q, n, query_block}), n)}});
+                       {"search", exact_of_rows(std::min({q, n, query_block}), std::ceil(d / 2),
+                                                k_search, threads) +
+                                      threads * n * 8}});
   }
   // The edge distances are freed before the output columns are built.
   stage("write", {{"graph", graph},
