@@ -7,6 +7,7 @@
 #include <cblas.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -36,11 +37,14 @@ double gflops(int dims, int block, int threads) {
     }
   };
   run();  // warm up
-  const auto start = std::chrono::steady_clock::now();
-  run();
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return 2.0 * block * block * static_cast<double>(dims) * pairs / seconds / 1e9;
+  // The best of five: the rate the machine can reach, not one run's share of a busy moment.
+  double best = 1e300;
+  for (int repeat = 0; repeat < 5; ++repeat) {
+    const auto start = std::chrono::steady_clock::now();
+    run();
+    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  return 2.0 * block * block * static_cast<double>(dims) * pairs / best / 1e9;
 }
 
 }  // namespace

@@ -550,6 +550,37 @@ TEST_F(QuietTest, BandsReadBackFromACheckpointAreMetOneSided) {
   }
 }
 
+TEST_F(QuietTest, PartitionedSearchOfSomeRowsFindsTheirNeighboursWhateverTheThreads) {
+  // ivf_knn_of_rows (the cohesion test's search above the exact limit): each query meets the
+  // lists nearest to it; against exact search, and the same on one thread and two.
+  const int64_t rows = 20000, cols = 24;
+  for (Metric metric : k_metrics) {
+    std::vector<float> values = make_clusters(rows, cols, 200, 0.3f, 52, metric);
+    const std::vector<int64_t> queries = sample_rows(rows, 300, 4);
+    const MatrixView view = view_of(values, cols);
+    const KnnGraph exact = exact_knn_of_rows(view, queries, 8, metric);
+    KnnGraph one, two;
+    {
+      ThreadLimit limit(1);
+      one = ivf_knn_of_rows(view, queries, 8, metric, 141, 8, 3);
+    }
+    {
+      ThreadLimit limit(2);
+      two = ivf_knn_of_rows(view, queries, 8, metric, 141, 8, 3);
+    }
+    EXPECT_EQ(one.neighbors, two.neighbors) << to_string(metric);
+    EXPECT_EQ(one.similarity, two.similarity) << to_string(metric);
+    int64_t hits = 0;
+    for (size_t q = 0; q < queries.size(); ++q) {
+      const int64_t* truth = exact.neighbors_of(int64_t(q));
+      const int64_t* got = one.neighbors_of(int64_t(q));
+      for (int a = 0; a < 8; ++a) hits += std::find(got, got + 8, truth[a]) != got + 8;
+      EXPECT_EQ(std::count(got, got + 8, queries[q]), 0) << "self is never a neighbour";
+    }
+    EXPECT_GE(double(hits) / double(queries.size() * 8), 0.95) << to_string(metric);
+  }
+}
+
 // ---- k-means (the IVF partition) ------------------------------------------------------------
 
 TEST_F(QuietTest, NearestCentroidsAreTheNaiveNearestWithTiesToTheLowerList) {

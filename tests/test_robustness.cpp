@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -175,6 +176,41 @@ TEST_F(Robustness, AnInputChangedDuringTheSweepIsRefused) {
     EXPECT_NE(err.find("); nothing was written"), std::string::npos) << err;
     EXPECT_FALSE(test::file_exists(output)) << change;
   }
+}
+
+// --max-memory bounds the peak resident memory of the whole process (libraries included), at a
+// generous limit, at one just above the plan, and at one below it (where the sweep shrinks its
+// blocks or refuses up front): measured from outside by peak_resident, so the test process's
+// own size does not count.
+TEST(MemoryPromise, PeakResidentStaysWithinMaxMemoryAtThreeLimits) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "AddressSanitizer's shadow memory is resident too";
+#else
+  const std::string dir = test::scratch_dir();
+  auto r = test::run_unfriend("-q synth -o " + dir + "/in.h5 --rows 120000 --dims 32 --seed 2");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string sweep = std::string(UNFRIEND_BINARY) + " sweep " + dir + "/in.h5 -o " + dir +
+                            "/out.h5 --backend cpu --no-checkpoint --overwrite --max-memory ";
+  r = test::run_command(sweep + "4G");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const size_t at = r.err.find("memory plan: about ");
+  ASSERT_NE(at, std::string::npos) << r.err;
+  const double plan_mib = std::stod(r.err.substr(at + 19));
+  ASSERT_GT(plan_mib, 60.0) << "too small to tell the plan from the libraries";
+  for (const double limit_mib : {4096.0, plan_mib * 1.02 + 1, plan_mib * 0.85}) {
+    const auto limit = static_cast<int64_t>(limit_mib * 1024 * 1024);
+    const test::CommandResult run = test::run_command(std::string(UNFRIEND_PEAK_RESIDENT) + " " +
+                                                      sweep + std::to_string(limit));
+    long peak_kib = 0;
+    int exit_code = -1;
+    ASSERT_EQ(std::sscanf(run.out.c_str(), "%ld %d", &peak_kib, &exit_code), 2) << run.out;
+    EXPECT_TRUE(exit_code == 0 || exit_code == 2) << "limit " << limit_mib << " MiB: " << run.err;
+    EXPECT_LE(peak_kib * 1024, limit) << "peaked at " << peak_kib / 1024 << " MiB under --max-memory "
+                                      << limit_mib << " MiB (plan " << plan_mib << " MiB)";
+    RecordProperty("peak_kib_at_" + std::to_string(static_cast<int>(limit_mib)) + "_mib",
+                   static_cast<int>(peak_kib));
+  }
+#endif
 }
 
 }  // namespace
