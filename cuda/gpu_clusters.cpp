@@ -8,6 +8,7 @@
 
 #include "cuda/cuda_error.h"
 #include "cuda/device_stack.h"
+#include "cuda/device_stack_allocator.h"
 #include "cuda/gpu_knn.h"
 #include "cuda/graph_tiles.h"
 #include "host/core/error.h"
@@ -16,6 +17,7 @@
 #include "kernels/group_csr.h"
 #include "kernels/group_edges.h"
 #include "kernels/group_medians.h"
+#include "kernels/temp_memory.h"
 #include "kernels/union_find.h"
 
 namespace unfriend::gpu {
@@ -130,6 +132,9 @@ GroupTable gpu_group_statistics(GpuResources& resources, const KnnGraph& graph,
   fixed += 4 * per_row8 + aligned((rows + 1) * 8);                // CSR
   fixed += distances ? aligned(rows * 4) + 4 * per_row8 : 0;      // group index, keys, workspace
   fixed += 7 * per_row8 + aligned(rows * 4) + aligned(8);         // per-group results, invalid
+  // Thrust's temporaries, from the stack above everything else: the largest is group_csr's
+  // stable sort of (label, row) pairs, 16 bytes per row.
+  fixed += aligned(kernels::thrust_temp_bytes(rows, 16));
   const int64_t budget = resources.planning_budget(tuning);
   const int64_t tile_rows =
       plan_graph_tile_rows(rows, graph.k, fixed, budget, tuning, "group statistics");
@@ -175,6 +180,11 @@ GroupTable gpu_group_statistics(GpuResources& resources, const KnnGraph& graph,
   Scratch<unsigned long long> first_invalid = stack.take<unsigned long long>(1);
   GraphTiles tiles(stack, graph, graph.similarity, tile_rows);
   DeviceBuffer<uint64_t> halo_keys;  // sized once known (data-dependent, outside the stack)
+  DeviceStackAllocator temp(stack);  // Thrust's temporaries, within the reservation above
+  // The halo sorts' temporaries when they outgrow that share; freed only after the guard below
+  // has synchronised the streams.
+  DeviceStack halo_stack;
+  DeviceStackAllocator halo_stack_temp(halo_stack);
   GpuResources::SyncGuard guard(resources);
   const cudaStream_t stream = resources.compute_stream();
 
@@ -190,7 +200,8 @@ GroupTable gpu_group_statistics(GpuResources& resources, const KnnGraph& graph,
   csr.group_size = group_size.data();
   csr.group_offset = group_offset.data();
   int64_t members = 0, groups = 0;
-  UNFRIEND_CUDA_TRY(kernels::group_csr(d_label.data(), rows, csr, &members, &groups, stream));
+  UNFRIEND_CUDA_TRY(
+      kernels::group_csr(d_label.data(), rows, csr, &members, &groups, temp, stream));
   table.groups = groups;
   if (groups == 0) return table;
 
@@ -210,14 +221,15 @@ GroupTable gpu_group_statistics(GpuResources& resources, const KnnGraph& graph,
   });
   const unsigned long long invalid = download(first_invalid.data(), 1, stream)[0];
   if (invalid != kNoInvalid) bad_neighbor(graph, invalid);
-  UNFRIEND_CUDA_TRY(kernels::group_sum_rows(csr, members, inside_count.data(), edges.data(), stream));
   UNFRIEND_CUDA_TRY(
-      kernels::group_sum_rows(csr, members, inside_sum.data(), edge_sum.data(), stream));
+      kernels::group_sum_rows(csr, members, inside_count.data(), edges.data(), temp, stream));
   UNFRIEND_CUDA_TRY(
-      kernels::group_min_rows(csr, members, inside_min.data(), edge_min.data(), stream));
+      kernels::group_sum_rows(csr, members, inside_sum.data(), edge_sum.data(), temp, stream));
+  UNFRIEND_CUDA_TRY(
+      kernels::group_min_rows(csr, members, inside_min.data(), edge_min.data(), temp, stream));
   if (has_core) {
     UNFRIEND_CUDA_TRY(
-        kernels::group_count_flags(csr, members, d_core.data(), core_size.data(), stream));
+        kernels::group_count_flags(csr, members, d_core.data(), core_size.data(), temp, stream));
   } else {
     UNFRIEND_CUDA_TRY(cudaMemsetAsync(core_size.data(), 0, n * sizeof(int64_t), stream));
   }
@@ -232,23 +244,29 @@ GroupTable gpu_group_statistics(GpuResources& resources, const KnnGraph& graph,
                                                   members, d_core_distance.data(),
                                                   member_keys.data(), stream));
     int64_t kept = 0;
-    UNFRIEND_CUDA_TRY(kernels::sort_keys(member_keys.data(), members, false, &kept, stream));
+    UNFRIEND_CUDA_TRY(
+        kernels::sort_keys(member_keys.data(), members, false, &kept, temp, stream));
     // The value counts here are the group sizes, not needed: they go to inside_count, free
     // since the reductions above.
     UNFRIEND_CUDA_TRY(kernels::keyed_medians(member_keys.data(), members, group_of_label.data(),
                                              internal_median.data(), inside_count.data(),
                                              segment_label.data(), segment_count.data(),
-                                             segment_offset.data(), stream));
+                                             segment_offset.data(), temp, stream));
   }
 
   if (surround) {
     // The distinct outside neighbours of each group: (label, row) keys, sorted and deduplicated,
     // then replaced by (label, core distance) and sorted again for the medians.
     int64_t halo = 0;
-    UNFRIEND_CUDA_TRY(
-        kernels::exclusive_scan_total(outside_count.data(), rows, row_offset.data(), &halo, stream));
+    UNFRIEND_CUDA_TRY(kernels::exclusive_scan_total(outside_count.data(), rows, row_offset.data(),
+                                                    &halo, temp, stream));
     if (halo > 0) {
-      const int64_t halo_bytes = halo * static_cast<int64_t>(sizeof(uint64_t));
+      // The halo's sorts take their temporaries from the stack's Thrust share when they fit
+      // there, else from a stack of their own sized now (like halo_keys).
+      const int64_t halo_temp_bytes = kernels::thrust_temp_bytes(halo, 8);
+      const bool own_halo_stack = halo_temp_bytes > kernels::thrust_temp_bytes(rows, 16);
+      const int64_t halo_bytes = halo * static_cast<int64_t>(sizeof(uint64_t)) +
+                                 (own_halo_stack ? aligned(halo_temp_bytes) : 0);
       if (static_cast<int64_t>(stack.capacity()) + halo_bytes > budget) {
         constexpr double mib = 1 << 20;
         throw RuntimeFailure(fmt::format(
@@ -257,19 +275,26 @@ GroupTable gpu_group_statistics(GpuResources& resources, const KnnGraph& graph,
             static_cast<double>(budget) / mib, halo, static_cast<double>(halo_bytes) / mib));
       }
       halo_keys.reset(static_cast<size_t>(halo));
+      if (own_halo_stack) halo_stack.reserve(static_cast<size_t>(aligned(halo_temp_bytes)));
+      kernels::TempMemory& halo_temp = own_halo_stack
+                                           ? static_cast<kernels::TempMemory&>(halo_stack_temp)
+                                           : static_cast<kernels::TempMemory&>(temp);
       tiles.for_each(stream, [&](const kernels::GraphTile& tile) {
         UNFRIEND_CUDA_TRY(kernels::group_halo_keys(tile, d_label.data(), row_offset.data(),
                                                    halo_keys.data(), stream));
       });
       int64_t distinct = 0, finite = 0, sorted = 0;
-      UNFRIEND_CUDA_TRY(kernels::sort_keys(halo_keys.data(), halo, true, &distinct, stream));
+      UNFRIEND_CUDA_TRY(
+          kernels::sort_keys(halo_keys.data(), halo, true, &distinct, halo_temp, stream));
       UNFRIEND_CUDA_TRY(kernels::pack_row_values(halo_keys.data(), distinct,
-                                                 d_core_distance.data(), &finite, stream));
-      UNFRIEND_CUDA_TRY(kernels::sort_keys(halo_keys.data(), finite, false, &sorted, stream));
+                                                 d_core_distance.data(), &finite, halo_temp,
+                                                 stream));
+      UNFRIEND_CUDA_TRY(
+          kernels::sort_keys(halo_keys.data(), finite, false, &sorted, halo_temp, stream));
       UNFRIEND_CUDA_TRY(kernels::keyed_medians(halo_keys.data(), finite, group_of_label.data(),
                                                surround_median.data(), surround_rows.data(),
                                                segment_label.data(), segment_count.data(),
-                                               segment_offset.data(), stream));
+                                               segment_offset.data(), halo_temp, stream));
     }
   }
 

@@ -18,6 +18,7 @@
 #include <cmath>
 
 #include "kernels/group_csr.h"
+#include "kernels/thrust_policy.cuh"
 #include "kernels/thrust_status.cuh"
 
 namespace unfriend::kernels {
@@ -38,7 +39,7 @@ struct MinFloat {
 
 template <typename In, typename Out, typename Op>
 cudaError_t reduce_members(const GroupCsr& csr, int64_t members, In row_values, Out* out, Op op,
-                           cudaStream_t stream) {
+                           TempMemory& temp, cudaStream_t stream) {
   if (members < 0 || (members > 0 && (csr.member_rows == nullptr ||
                                       csr.member_label == nullptr || out == nullptr))) {
     return cudaErrorInvalidValue;
@@ -46,7 +47,8 @@ cudaError_t reduce_members(const GroupCsr& csr, int64_t members, In row_values, 
   if (members == 0) return cudaSuccess;
   return thrust_status([&] {
     auto values = thrust::make_permutation_iterator(row_values, csr.member_rows);
-    thrust::reduce_by_key(thrust::cuda::par_nosync.on(stream), csr.member_label,
+    ThrustTempAllocator allocator(temp);
+    thrust::reduce_by_key(thrust_policy(allocator, stream), csr.member_label,
                           csr.member_label + members, values, thrust::make_discard_iterator(), out,
                           thrust::equal_to<int64_t>(), op);
   });
@@ -55,7 +57,7 @@ cudaError_t reduce_members(const GroupCsr& csr, int64_t members, In row_values, 
 }  // namespace
 
 cudaError_t group_csr(const int64_t* label, int64_t rows, const GroupCsr& csr, int64_t* members,
-                      int64_t* groups, cudaStream_t stream) {
+                      int64_t* groups, TempMemory& temp, cudaStream_t stream) {
   if (rows < 0 || members == nullptr || groups == nullptr ||
       (rows > 0 && (label == nullptr || csr.member_rows == nullptr ||
                     csr.member_label == nullptr || csr.group_label == nullptr ||
@@ -66,7 +68,8 @@ cudaError_t group_csr(const int64_t* label, int64_t rows, const GroupCsr& csr, i
   *groups = 0;
   if (rows == 0) return cudaSuccess;
   return thrust_status([&] {
-    const auto policy = thrust::cuda::par.on(stream);
+    ThrustTempAllocator allocator(temp);
+    const auto policy = thrust_policy(allocator, stream);
     // Members in row order, then a stable sort by label keeps rows increasing within a group.
     int64_t* end = thrust::copy_if(policy, thrust::counting_iterator<int64_t>(0),
                                    thrust::counting_iterator<int64_t>(rows), label,
@@ -88,24 +91,27 @@ cudaError_t group_csr(const int64_t* label, int64_t rows, const GroupCsr& csr, i
 }
 
 cudaError_t group_sum_rows(const GroupCsr& csr, int64_t members, const int64_t* row_values,
-                           int64_t* out, cudaStream_t stream) {
-  return reduce_members(csr, members, row_values, out, thrust::plus<int64_t>(), stream);
+                           int64_t* out, TempMemory& temp,
+                           cudaStream_t stream) {
+  return reduce_members(csr, members, row_values, out, thrust::plus<int64_t>(), temp, stream);
 }
 
 cudaError_t group_sum_rows(const GroupCsr& csr, int64_t members, const double* row_values,
-                           double* out, cudaStream_t stream) {
-  return reduce_members(csr, members, row_values, out, thrust::plus<double>(), stream);
+                           double* out, TempMemory& temp,
+                           cudaStream_t stream) {
+  return reduce_members(csr, members, row_values, out, thrust::plus<double>(), temp, stream);
 }
 
 cudaError_t group_min_rows(const GroupCsr& csr, int64_t members, const float* row_values,
-                           float* out, cudaStream_t stream) {
-  return reduce_members(csr, members, row_values, out, MinFloat(), stream);
+                           float* out, TempMemory& temp,
+                           cudaStream_t stream) {
+  return reduce_members(csr, members, row_values, out, MinFloat(), temp, stream);
 }
 
 cudaError_t group_count_flags(const GroupCsr& csr, int64_t members, const uint8_t* row_flags,
-                              int64_t* out, cudaStream_t stream) {
+                              int64_t* out, TempMemory& temp, cudaStream_t stream) {
   return reduce_members(csr, members, thrust::make_transform_iterator(row_flags, FlagToCount()),
-                        out, thrust::plus<int64_t>(), stream);
+                        out, thrust::plus<int64_t>(), temp, stream);
 }
 
 cudaError_t group_first_rows(const GroupCsr& csr, int64_t groups, int64_t* out,
@@ -137,15 +143,15 @@ cudaError_t group_index_of_labels(const GroupCsr& csr, int64_t groups, int64_t r
 }
 
 cudaError_t exclusive_scan_total(const int64_t* values, int64_t count, int64_t* out,
-                                 int64_t* total, cudaStream_t stream) {
+                                 int64_t* total, TempMemory& temp, cudaStream_t stream) {
   if (count < 0 || total == nullptr || (count > 0 && (values == nullptr || out == nullptr))) {
     return cudaErrorInvalidValue;
   }
   *total = 0;
   if (count == 0) return cudaSuccess;
   return thrust_status([&] {
-    const auto policy = thrust::cuda::par.on(stream);
-    thrust::exclusive_scan(policy, values, values + count, out);
+    ThrustTempAllocator allocator(temp);
+    thrust::exclusive_scan(thrust_policy(allocator, stream), values, values + count, out);
     int64_t last_offset = 0, last_value = 0;
     cudaError_t status = cudaMemcpyAsync(&last_offset, out + count - 1, sizeof(int64_t),
                                          cudaMemcpyDeviceToHost, stream);

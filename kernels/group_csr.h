@@ -1,13 +1,16 @@
 // Launchers of the Thrust steps of group statistics: the members of each group in CSR form
 // (compaction, a stable sort by label, run-length counts, a scan), per-group reductions of
 // per-row values over that CSR, and the relabelling map from label to group index.
-// Thrust's own temporaries come from cudaMalloc (outside the DeviceStack); the arrays named
-// here are the caller's.
+// The arrays named here are the caller's, and so are Thrust's temporaries: the launchers that
+// sort, compact, scan or reduce take them from `temp` (the DeviceStack, through
+// cuda/device_stack_allocator.h), at most kernels::thrust_temp_bytes(rows, 16) at a time.
 #pragma once
 
 #include <cuda_runtime_api.h>
 
 #include <cstdint>
+
+#include "kernels/temp_memory.h"
 
 namespace unfriend::kernels {
 
@@ -23,18 +26,18 @@ struct GroupCsr {
 /// Builds the CSR of `label` (rows entries, -1: no group). Writes the member and group counts
 /// to the host (*members, *groups), synchronising the stream.
 cudaError_t group_csr(const int64_t* label, int64_t rows, const GroupCsr& csr, int64_t* members,
-                      int64_t* groups, cudaStream_t stream);
+                      int64_t* groups, TempMemory& temp, cudaStream_t stream);
 
 /// Per group g, over its members' rows: out[g] = the sum of row_values[row] (int64 counts,
 /// double sums), the minimum (float), or the number of rows with row_flags[row] != 0.
 cudaError_t group_sum_rows(const GroupCsr& csr, int64_t members, const int64_t* row_values,
-                           int64_t* out, cudaStream_t stream);
+                           int64_t* out, TempMemory& temp, cudaStream_t stream);
 cudaError_t group_sum_rows(const GroupCsr& csr, int64_t members, const double* row_values,
-                           double* out, cudaStream_t stream);
+                           double* out, TempMemory& temp, cudaStream_t stream);
 cudaError_t group_min_rows(const GroupCsr& csr, int64_t members, const float* row_values,
-                           float* out, cudaStream_t stream);
+                           float* out, TempMemory& temp, cudaStream_t stream);
 cudaError_t group_count_flags(const GroupCsr& csr, int64_t members, const uint8_t* row_flags,
-                              int64_t* out, cudaStream_t stream);
+                              int64_t* out, TempMemory& temp, cudaStream_t stream);
 
 /// out[g] = csr.member_rows[csr.group_offset[g]]: each group's smallest row.
 cudaError_t group_first_rows(const GroupCsr& csr, int64_t groups, int64_t* out,
@@ -46,6 +49,6 @@ cudaError_t group_index_of_labels(const GroupCsr& csr, int64_t groups, int64_t r
 
 /// Exclusive scan of values[0, count) into out (int64); writes the total to the host.
 cudaError_t exclusive_scan_total(const int64_t* values, int64_t count, int64_t* out,
-                                 int64_t* total, cudaStream_t stream);
+                                 int64_t* total, TempMemory& temp, cudaStream_t stream);
 
 }  // namespace unfriend::kernels

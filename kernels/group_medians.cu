@@ -15,6 +15,7 @@
 
 #include "kernels/group_medians.h"
 #include "kernels/kernel_common.cuh"
+#include "kernels/thrust_policy.cuh"
 #include "kernels/thrust_status.cuh"
 
 namespace unfriend::kernels {
@@ -102,26 +103,28 @@ cudaError_t pack_member_values(const int64_t* member_label, const int64_t* membe
 }
 
 cudaError_t sort_keys(uint64_t* keys, int64_t count, bool unique, int64_t* kept,
-                      cudaStream_t stream) {
+                      TempMemory& temp, cudaStream_t stream) {
   if (count < 0 || kept == nullptr || (count > 0 && keys == nullptr)) return cudaErrorInvalidValue;
   *kept = count;
   if (count == 0) return cudaSuccess;
   return thrust_status([&] {
-    const auto policy = thrust::cuda::par.on(stream);
+    ThrustTempAllocator allocator(temp);
+    const auto policy = thrust_policy(allocator, stream);
     thrust::sort(policy, keys, keys + count);
     if (unique) *kept = thrust::unique(policy, keys, keys + count) - keys;
   });
 }
 
 cudaError_t pack_row_values(uint64_t* keys, int64_t count, const float* row_value, int64_t* kept,
-                            cudaStream_t stream) {
+                            TempMemory& temp, cudaStream_t stream) {
   if (count < 0 || kept == nullptr || (count > 0 && (keys == nullptr || row_value == nullptr))) {
     return cudaErrorInvalidValue;
   }
   *kept = count;
   if (count == 0) return cudaSuccess;
   return thrust_status([&] {
-    const auto policy = thrust::cuda::par.on(stream);
+    ThrustTempAllocator allocator(temp);
+    const auto policy = thrust_policy(allocator, stream);
     thrust::transform(policy, keys, keys + count, keys, PackRowValue{row_value});
     *kept = thrust::remove_if(policy, keys, keys + count, IsDropped()) - keys;
   });
@@ -129,7 +132,8 @@ cudaError_t pack_row_values(uint64_t* keys, int64_t count, const float* row_valu
 
 cudaError_t keyed_medians(const uint64_t* keys, int64_t count, const int32_t* group_of_label,
                           double* median, int64_t* value_count, int64_t* segment_label,
-                          int64_t* segment_count, int64_t* segment_offset, cudaStream_t stream) {
+                          int64_t* segment_count, int64_t* segment_offset, TempMemory& temp,
+                          cudaStream_t stream) {
   if (count < 0 || (count > 0 && (keys == nullptr || group_of_label == nullptr ||
                                   median == nullptr || value_count == nullptr ||
                                   segment_label == nullptr || segment_count == nullptr ||
@@ -139,7 +143,8 @@ cudaError_t keyed_medians(const uint64_t* keys, int64_t count, const int32_t* gr
   if (count == 0) return cudaSuccess;
   int64_t segments = 0;
   cudaError_t status = thrust_status([&] {
-    const auto policy = thrust::cuda::par.on(stream);
+    ThrustTempAllocator allocator(temp);
+    const auto policy = thrust_policy(allocator, stream);
     auto labels = thrust::make_transform_iterator(keys, LabelOf());
     auto runs = thrust::reduce_by_key(policy, labels, labels + count,
                                       thrust::constant_iterator<int64_t>(1), segment_label,

@@ -1,5 +1,6 @@
 // Thrust reports failures by exception; our launchers report a cudaError_t. One wrapper for
-// every launcher that calls Thrust.
+// every launcher that calls Thrust. The caller's TempMemory (kernels/temp_memory.h) reports an
+// exhausted budget with its own exception, which passes through unchanged.
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -9,7 +10,8 @@
 
 namespace unfriend::kernels {
 
-/// Runs body() (Thrust calls) and returns its failure as a cudaError_t, or the launch status.
+/// Runs body() (Thrust calls) and returns Thrust's failure as a cudaError_t, or the launch
+/// status. Any other exception (the TempMemory's) propagates.
 template <typename Body>
 cudaError_t thrust_status(Body body) {
   try {
@@ -17,10 +19,8 @@ cudaError_t thrust_status(Body body) {
   } catch (const thrust::system_error& e) {
     const cudaError_t code = static_cast<cudaError_t>(e.code().value());
     return code != cudaSuccess ? code : cudaErrorUnknown;
-  } catch (const std::bad_alloc&) {  // Thrust's temporaries (cudaMalloc) did not fit
+  } catch (const std::bad_alloc&) {  // a temporary of Thrust's own (cudaMalloc) did not fit
     return cudaErrorMemoryAllocation;
-  } catch (...) {
-    return cudaErrorUnknown;
   }
   return cudaGetLastError();
 }

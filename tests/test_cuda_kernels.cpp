@@ -21,6 +21,8 @@
 #include "cuda/cuda_backend.h"
 #include "cuda/cuda_error.h"
 #include "cuda/device_buffer.h"
+#include "cuda/device_stack.h"
+#include "cuda/device_stack_allocator.h"
 #include "cuda/gpu_components.h"
 #include "cuda/gpu_features.h"
 #include "cuda/gpu_knn.h"
@@ -36,6 +38,7 @@
 #include "host/pipeline/preprocess.h"
 #include "kernels/convert_rows.h"
 #include "kernels/gather_rows.h"
+#include "kernels/group_medians.h"
 #include "kernels/kernel_types.h"
 #include "kernels/random_rows.h"
 #include "kernels/rescore.h"
@@ -43,6 +46,7 @@
 #include "kernels/select_k.h"
 #include "kernels/sequential_row_norms.h"
 #include "kernels/standardize_rows.h"
+#include "kernels/temp_memory.h"
 #include "kernels/threshold_edges.h"
 #include "kernels/union_find.h"
 #include "tests/test_support.h"
@@ -890,6 +894,54 @@ TEST(RandomRows, DeterministicAndRoughlyStandardNormal) {
   var /= count;
   EXPECT_NEAR(mean, 0.0, 0.01);
   EXPECT_NEAR(var, 1.0, 0.01);
+}
+
+TEST(ThrustTemporaries, ComeFromTheStackAndATinyBudgetFailsWithRuntimeFailure) {
+  SKIP_WITHOUT_GPU();
+  const int64_t count = 100003;
+  std::mt19937_64 rng(17);
+  std::vector<uint64_t> keys(static_cast<size_t>(count));
+  for (auto& key : keys) key = rng() % 5000;  // many repeats for unique
+  std::vector<uint64_t> want = keys;
+  std::sort(want.begin(), want.end());
+  want.erase(std::unique(want.begin(), want.end()), want.end());
+  {
+    // A budget with no room for the sort's temporaries: the stack's RuntimeFailure reaches the
+    // caller through Thrust, and every block Thrust took is given back.
+    gpu::DeviceStack stack;
+    if (!stack.direct()) {  // sanitizer mode has no budget to exhaust
+      stack.reserve(4096);
+      gpu::DeviceStackAllocator temp(stack);
+      DeviceBuffer<uint64_t> d_keys = to_device(keys);
+      int64_t kept = 0;
+      try {
+        const cudaError_t status = kernels::sort_keys(d_keys.data(), count, true, &kept, temp,
+                                                      nullptr);
+        FAIL() << "a 4 KiB budget held the temporaries of sorting " << count
+               << " keys (status " << cudaGetErrorName(status) << ")";
+      } catch (const RuntimeFailure& e) {
+        EXPECT_NE(std::string(e.what()).find("GPU stack"), std::string::npos) << e.what();
+      }
+      EXPECT_EQ(temp.live_blocks(), 0u);
+      EXPECT_EQ(stack.used(), 0u);
+      EXPECT_EQ(cudaGetLastError(), cudaSuccess);
+    }
+  }
+  {
+    // The share the memory plans reserve is enough, and is all given back.
+    gpu::DeviceStack stack;
+    stack.reserve(static_cast<size_t>(kernels::thrust_temp_bytes(count, 8)));
+    gpu::DeviceStackAllocator temp(stack);
+    DeviceBuffer<uint64_t> d_keys = to_device(keys);
+    int64_t kept = 0;
+    UNFRIEND_CUDA_TRY(kernels::sort_keys(d_keys.data(), count, true, &kept, temp, nullptr));
+    synchronize();
+    ASSERT_EQ(kept, static_cast<int64_t>(want.size()));
+    EXPECT_EQ(to_host(d_keys.data(), static_cast<size_t>(kept)), want);
+    if (!stack.direct()) EXPECT_GT(stack.peak(), 0u);
+    EXPECT_EQ(temp.live_blocks(), 0u);
+    EXPECT_EQ(stack.used(), 0u);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
