@@ -30,6 +30,7 @@
 #include "cuda/device_buffer.h"
 #include "cuda/gpu_knn.h"
 #include "cuda/gpu_resources.h"
+#include "host/cpu/similarity.h"
 #include "cuda/host_rescore.h"
 #include "host/core/error.h"
 #include "host/core/progress.h"
@@ -149,8 +150,9 @@ double sample_recall(const std::vector<float>& data, int64_t rows, int64_t cols,
         const int64_t i = picks[s];
         for (int64_t j = 0; j < rows; ++j) {
           all[j] = {j == i ? -INFINITY
-                           : gpu::exact_similarity(data.data() + i * cols, data.data() + j * cols,
-                                                   cols, Metric::cosine),
+                           : static_cast<float>(pair_similarity(data.data() + i * cols,
+                                                                data.data() + j * cols, cols,
+                                                                Metric::cosine)),
                     j};
         }
         std::nth_element(all.begin(), all.begin() + (k - 1), all.end(),

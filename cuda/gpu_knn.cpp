@@ -18,7 +18,9 @@
 #include "cuda/host_rescore.h"
 #include "cuda/parallel_rows.h"
 #include "host/core/error.h"
+#include "host/core/knn_input.h"
 #include "host/core/progress.h"
+#include "host/cpu/knn_units.h"
 #include "kernels/abs_max.h"
 #include "kernels/convert_rows.h"
 #include "kernels/kernel_types.h"
@@ -36,25 +38,13 @@ double seconds_since(Clock::time_point start) {
 }
 
 void validate_params(const KnnRows& rows, const KnnParams& params) {
-  if (params.k < 1) throw InputError(fmt::format("kNN k must be at least 1, got {}", params.k));
+  check_knn_input(rows.rows, rows.cols, (rows.host == nullptr) != (rows.device == nullptr), params);
   if (params.k > kernels::kMaxSelectQueue) {
     throw InputError(fmt::format(
         "kNN k={} exceeds the CUDA backend's limit of {} (use --backend cpu for larger k)",
         params.k, kernels::kMaxSelectQueue));
   }
-  if (params.query_block_rows < 1) {
-    throw InputError(
-        fmt::format("kNN query_block_rows must be at least 1, got {}", params.query_block_rows));
-  }
-  if (rows.rows < 0) throw InputError(fmt::format("kNN input has {} rows", rows.rows));
   if (rows.rows == 0) return;
-  if (rows.cols < 1 || rows.cols > std::numeric_limits<int>::max()) {
-    throw InputError(fmt::format("kNN input has {} columns, expected 1 to {}", rows.cols,
-                                 std::numeric_limits<int>::max()));
-  }
-  if ((rows.host == nullptr) == (rows.device == nullptr)) {
-    throw InputError(fmt::format("kNN input of {} rows has no data", rows.rows));
-  }
   if (rows.rows > kMaxGpuRows) {
     throw InputError(fmt::format("kNN input has {} rows; the CUDA backend handles up to {}",
                                  rows.rows, kMaxGpuRows));
@@ -83,8 +73,7 @@ float host_abs_max_checked(const float* data, int64_t rows, int64_t cols, int th
     first_bad = std::min(first_bad, local_bad);
   });
   if (first_bad != std::numeric_limits<int64_t>::max()) {
-    throw InputError(fmt::format("kNN input row {} column {} is not finite ({})", first_bad / cols,
-                                 first_bad % cols, data[first_bad]));
+    throw_not_finite(first_bad, cols, data[first_bad]);
   }
   return max_abs;
 }
@@ -537,28 +526,16 @@ class GpuUnits {
     }
   }
 
-  std::string saved() const {
-    int64_t saved = 0;
-    for (int64_t u = 0; u < units_; ++u) saved += checkpoint_->done(u);
-    return fmt::format("{} of {} kNN units saved", saved, units_);
-  }
+  std::string saved() const { return units_saved(*checkpoint_, units_); }
 
  private:
   int64_t first_row(int64_t u) const { return u * unit_rows_; }
   int64_t rows_of(int64_t u) const { return std::min(unit_rows_, rows_ - first_row(u)); }
 
   bool fits(int64_t u, const KnnUnit& unit) const {
-    const int64_t count = rows_of(u);
-    const size_t cells = static_cast<size_t>(count) * static_cast<size_t>(found_.k);
-    if (unit.width != found_.k || unit.rows.size() != static_cast<size_t>(count) ||
-        unit.neighbors.size() != cells || unit.similarity.size() != cells) {
-      return false;
-    }
-    for (int64_t i = 0; i < count; ++i) {
-      if (unit.rows[static_cast<size_t>(i)] != first_row(u) + i) return false;
-    }
-    return std::all_of(unit.neighbors.begin(), unit.neighbors.end(),
-                       [&](int64_t nb) { return nb >= -1 && nb < rows_; });
+    std::vector<int64_t> rows(static_cast<size_t>(rows_of(u)));
+    for (size_t i = 0; i < rows.size(); ++i) rows[i] = first_row(u) + static_cast<int64_t>(i);
+    return unit_fits(unit, rows.data(), rows_of(u), found_);
   }
 
   void save(int64_t u) {

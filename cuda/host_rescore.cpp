@@ -7,21 +7,9 @@
 #include <vector>
 
 #include "cuda/parallel_rows.h"
+#include "host/cpu/similarity.h"
 
 namespace unfriend::gpu {
-
-float exact_similarity(const float* a, const float* b, int64_t dims, Metric metric) {
-  double sum = 0;
-  if (metric == Metric::l2) {
-    for (int64_t d = 0; d < dims; ++d) {
-      const double diff = static_cast<double>(a[d]) - static_cast<double>(b[d]);
-      sum += diff * diff;
-    }
-    return static_cast<float>(-sum);
-  }
-  for (int64_t d = 0; d < dims; ++d) sum += static_cast<double>(a[d]) * static_cast<double>(b[d]);
-  return static_cast<float>(sum);
-}
 
 void rescore_on_host(MatrixView data, Metric metric, int64_t first_row, int64_t count,
                      const int32_t* candidates, int queue_length, int k, int64_t* out_neighbors,
@@ -36,7 +24,8 @@ void rescore_on_host(MatrixView data, Metric metric, int64_t first_row, int64_t 
       for (int j = 0; j < queue_length; ++j) {
         const int64_t other = cand[j];
         if (other < 0 || other >= data.rows) continue;
-        kept.emplace_back(exact_similarity(query, data.row(other), data.cols, metric), other);
+        kept.emplace_back(
+            static_cast<float>(pair_similarity(query, data.row(other), data.cols, metric)), other);
       }
       const size_t filled = std::min(kept.size(), static_cast<size_t>(k));
       std::partial_sort(kept.begin(), kept.begin() + static_cast<std::ptrdiff_t>(filled),

@@ -19,7 +19,4 @@ void rescore_on_host(MatrixView data, Metric metric, int64_t first_row, int64_t 
                      const int32_t* candidates, int queue_length, int k, int64_t* out_neighbors,
                      float* out_similarity, int threads);
 
-/// The similarity every re-scoring stores: double accumulation, rounded to float.
-float exact_similarity(const float* a, const float* b, int64_t dims, Metric metric);
-
 }  // namespace unfriend::gpu

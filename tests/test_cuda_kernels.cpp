@@ -431,19 +431,6 @@ TEST(ConversionScale, BringsTheLargestValueNearTwoToTheFourteen) {
   EXPECT_EQ(gpu::conversion_scale(0.f), 1.f);
 }
 
-TEST(HostRescore, SimilarityMatchesCpuBackendBitForBit) {
-  const int64_t dims = 77;
-  std::vector<float> data = test::random_normal(50, dims, 3);
-  for (Metric metric : {Metric::cosine, Metric::inner_product, Metric::l2}) {
-    for (int i = 0; i < 49; ++i) {
-      const float* a = data.data() + i * dims;
-      const float* b = data.data() + (i + 1) * dims;
-      EXPECT_EQ(gpu::exact_similarity(a, b, dims, metric),
-                static_cast<float>(pair_similarity(a, b, dims, metric)));
-    }
-  }
-}
-
 TEST(HostRescore, KeepsBestKInCanonicalOrderWithPadding) {
   const int64_t rows = 300, dims = 9;
   std::vector<float> data = test::random_normal(rows, dims, 11);

@@ -20,6 +20,7 @@
 #include <omp.h>
 
 #include "host/core/error.h"
+#include "host/core/knn_input.h"
 #include "host/core/progress.h"
 #include "host/cpu/exact_knn.h"
 #include "host/cpu/knn_rows.h"
@@ -43,31 +44,15 @@ faiss::MetricType faiss_metric(Metric metric) {
 }
 
 void validate(MatrixView data, const KnnParams& params) {
-  if (params.k < 1) throw InputError(fmt::format("kNN k must be at least 1, got {}", params.k));
-  if (params.query_block_rows < 1) {
-    throw InputError(
-        fmt::format("kNN query_block_rows must be at least 1, got {}", params.query_block_rows));
-  }
-  if (data.rows < 0) throw InputError(fmt::format("kNN input has {} rows", data.rows));
+  check_knn_input(data.rows, data.cols, data.data != nullptr, params);
   if (data.rows == 0) return;
-  if (data.cols < 1 || data.cols > INT_MAX) {
-    throw InputError(fmt::format("kNN input has {} columns, expected 1 to {}", data.cols, INT_MAX));
-  }
-  if (data.data == nullptr) {
-    throw InputError(fmt::format("kNN input of {} rows has no data", data.rows));
-  }
-  // One NaN poisons every distance it touches and FAISS would return garbage without a word.
   const int64_t total = data.rows * data.cols;
   int64_t first_bad = total;
 #pragma omp parallel for reduction(min : first_bad) schedule(static)
   for (int64_t i = 0; i < total; ++i) {
     if (!std::isfinite(data.data[i]) && i < first_bad) first_bad = i;
   }
-  if (first_bad < total) {
-    throw InputError(fmt::format("kNN input row {} column {} is not finite ({})",
-                                 first_bad / data.cols, first_bad % data.cols,
-                                 data.data[first_bad]));
-  }
+  if (first_bad < total) throw_not_finite(first_bad, data.cols, data.data[first_bad]);
 }
 
 // Candidates searched beyond k+1. The search scores in float, so two neighbours within a few
