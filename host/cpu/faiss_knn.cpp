@@ -799,49 +799,21 @@ KnnGraph faiss_exact_knn_of_rows(MatrixView data, const std::vector<int64_t>& qu
   return graph;
 }
 
-KnnGraph ivf_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows, int k,
-                         Metric metric, int nlist, int nprobe, uint64_t seed) {
-  KnnParams params;
-  params.k = k;
-  params.metric = metric;
-  params.seed = seed;
-  validate(data, params);
-  const int64_t n = static_cast<int64_t>(query_rows.size());
-  KnnGraph graph;
-  graph.rows = n;
-  graph.k = k;
-  graph.neighbors.assign(static_cast<size_t>(n * k), -1);
-  graph.similarity.assign(static_cast<size_t>(n * k), -std::numeric_limits<float>::infinity());
-  if (n == 0 || data.rows < 2) return graph;
-  IvfSettings ivf;
-  ivf.nlist = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(nlist, data.rows)));
-  ivf.train_rows = std::min<int64_t>(data.rows, 32 * static_cast<int64_t>(ivf.nlist));
-  const IvfPartition part = build_partition(data, params, ivf);
-  const int probes = std::max(1, std::min(nprobe, part.width));
-  const int64_t dims = data.cols;
-  const int k_search = search_width(data.rows, k);
+namespace {
 
-  // The rows grouped list by list, the queries gathered, each query's own nearest lists.
-  std::vector<float> grouped(static_cast<size_t>(data.rows * dims)), gathered(static_cast<size_t>(n * dims));
-  for (int64_t m = 0; m < data.rows; ++m) {
-    const float* row = data.row(part.members[static_cast<size_t>(m)]);
-    std::copy(row, row + dims, grouped.data() + m * dims);
-  }
+// Queries query_rows[0, n) of the partitioned search (ivf_knn_of_rows) into out rows [0, n).
+void search_query_chunk_ivf(MatrixView data, MatrixView grouped_view,
+                            const std::vector<float>& grouped_norms, const IvfPartition& part,
+                            int probes, Metric metric, int k, int k_search,
+                            const int64_t* query_rows, int64_t n, int64_t* out_neighbors,
+                            float* out_similarity) {
+  const int64_t dims = data.cols;
+  std::vector<float> gathered(static_cast<size_t>(n * dims));
   for (int64_t q = 0; q < n; ++q) {
-    const float* row = data.row(query_rows[static_cast<size_t>(q)]);
+    const float* row = data.row(query_rows[q]);
     std::copy(row, row + dims, gathered.data() + q * dims);
   }
-  const MatrixView grouped_view{grouped.data(), data.rows, dims};
   const MatrixView query_view{gathered.data(), n, dims};
-  std::vector<float> grouped_norms;
-  if (metric == Metric::l2) {
-    grouped_norms.resize(static_cast<size_t>(data.rows));
-    for (int64_t m = 0; m < data.rows; ++m) {
-      float acc = 0.0f;
-      for (int64_t d = 0; d < dims; ++d) acc = std::fma(grouped_view.row(m)[d], grouped_view.row(m)[d], acc);
-      grouped_norms[static_cast<size_t>(m)] = acc;
-    }
-  }
   std::vector<int64_t> own;
   {
     TileScorer to_centroids(query_view, MatrixView{part.centroids.data(), part.nlist, dims}, metric,
@@ -910,8 +882,60 @@ KnnGraph ivf_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows
       if (slot[j] >= 0) slot[j] = part.members[static_cast<size_t>(slot[j])];
     }
   }
-  assemble_knn_rows(data, metric, query_rows.data(), n, candidates.data(), k_search, k,
-                    graph.neighbors.data(), graph.similarity.data());
+  assemble_knn_rows(data, metric, query_rows, n, candidates.data(), k_search, k, out_neighbors,
+                    out_similarity);
+}
+
+
+}  // namespace
+
+KnnGraph ivf_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows, int k,
+                         Metric metric, int nlist, int nprobe, uint64_t seed,
+                         int64_t query_block_rows) {
+  KnnParams params;
+  params.k = k;
+  params.metric = metric;
+  params.seed = seed;
+  validate(data, params);
+  const int64_t n = static_cast<int64_t>(query_rows.size());
+  KnnGraph graph;
+  graph.rows = n;
+  graph.k = k;
+  graph.neighbors.assign(static_cast<size_t>(n * k), -1);
+  graph.similarity.assign(static_cast<size_t>(n * k), -std::numeric_limits<float>::infinity());
+  if (n == 0 || data.rows < 2) return graph;
+  IvfSettings ivf;
+  ivf.nlist = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(nlist, data.rows)));
+  ivf.train_rows = std::min<int64_t>(data.rows, 32 * static_cast<int64_t>(ivf.nlist));
+  const IvfPartition part = build_partition(data, params, ivf);
+  const int probes = std::max(1, std::min(nprobe, part.width));
+  const int64_t dims = data.cols;
+  const int k_search = search_width(data.rows, k);
+
+  // The rows grouped list by list; the queries then go in chunks of query_block_rows (which
+  // bounds the candidate lists held), each gathered, with each query's own nearest lists.
+  std::vector<float> grouped(static_cast<size_t>(data.rows * dims));
+  for (int64_t m = 0; m < data.rows; ++m) {
+    const float* row = data.row(part.members[static_cast<size_t>(m)]);
+    std::copy(row, row + dims, grouped.data() + m * dims);
+  }
+  const MatrixView grouped_view{grouped.data(), data.rows, dims};
+  std::vector<float> grouped_norms;
+  if (metric == Metric::l2) {
+    grouped_norms.resize(static_cast<size_t>(data.rows));
+    for (int64_t m = 0; m < data.rows; ++m) {
+      float acc = 0.0f;
+      for (int64_t d = 0; d < dims; ++d) acc = std::fma(grouped_view.row(m)[d], grouped_view.row(m)[d], acc);
+      grouped_norms[static_cast<size_t>(m)] = acc;
+    }
+  }
+  const int64_t chunk = query_block_rows > 0 ? std::min(query_block_rows, n) : n;
+  for (int64_t chunk_first = 0; chunk_first < n; chunk_first += chunk) {
+    search_query_chunk_ivf(data, grouped_view, grouped_norms, part, probes, metric, k, k_search,
+                           query_rows.data() + chunk_first, std::min(chunk, n - chunk_first),
+                           graph.neighbors.data() + chunk_first * k,
+                           graph.similarity.data() + chunk_first * k);
+  }
   return graph;
 }
 

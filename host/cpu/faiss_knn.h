@@ -72,8 +72,10 @@ KnnGraph faiss_exact_knn_of_rows(MatrixView data, const std::vector<int64_t>& qu
 /// searches of a few rows against many: the rows are partitioned by seeded k-means into `nlist`
 /// lists, and each query meets the rows of the `nprobe` lists nearest to it, in tiles of the
 /// fused kernel. Similarities are pair_similarity (exact, in double), ties broken by index:
-/// deterministic for a seed, whatever the thread count.
+/// deterministic for a seed, whatever the thread count. Queries go in chunks of
+/// query_block_rows (0: all at once), which bounds the memory held.
 KnnGraph ivf_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows, int k,
-                         Metric metric, int nlist, int nprobe, uint64_t seed);
+                         Metric metric, int nlist, int nprobe, uint64_t seed,
+                         int64_t query_block_rows = 0);
 
 }  // namespace unfriend

@@ -86,7 +86,7 @@ std::vector<std::array<double, 2>> split_cohesion(MatrixView features, Metric me
     } else {
       const int nlist = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(features.rows))));
       nearest = ivf_knn_of_rows(half.view(), queries, k, metric, nlist, (nlist + 19) / 20,
-                                options.seed + static_cast<uint64_t>(h));
+                                options.seed + static_cast<uint64_t>(h), options.query_block_rows);
     }
     std::vector<double> sum(static_cast<size_t>(sets), 0.0);
     std::vector<int64_t> count(static_cast<size_t>(sets), 0);

@@ -93,7 +93,8 @@ MemoryPlan plan_memory(const MemoryPlanInput& in) {
   const double features = n * d * 4;
   const double graph = n * k * (8 + 4);  // neighbours int64 + similarity float32
   const double ip_norms = in.metric == Metric::inner_product ? n * 4 : 0;
-  const double unit_copy = in.checkpoint ? query_block * (k * 12 + 8) : 0;
+  // A unit being saved is held twice: the unit copied out of the graph and its file image.
+  const double unit_copy = in.checkpoint ? 2 * query_block * (k * 12 + 8) : 0;
 
   MemoryPlan plan;
   plan.read_block_rows = in.read_block_rows;
@@ -136,12 +137,18 @@ MemoryPlan plan_memory(const MemoryPlanInput& in) {
                           train * 8 + candidate_lists(nlist, width) + nlist * width * 8;
     const double assign = candidate_lists(n, 1);
     const double list_rows = std::min(n, 2 * std::ceil(n / nlist));
-    const double per_thread = candidate_lists(list_rows, k_search) + list_rows * k_search * 8 +
-                              list_rows * k * 12 + k_tile_panel_bytes;
+    // A join item is a run of lists of at least 2,048 rows (k_join_chunk_rows): its rows'
+    // candidate lists, their own nearest lists (and the rows grouped by the list they probe),
+    // the candidates mapped back, its finished rows, a packed panel.
+    const double item_rows = std::min(n, 2048 + list_rows);
+    const double probes = std::min(width, in.ivf_nprobe > 0 ? in.ivf_nprobe : 64.0);
+    const double per_thread = candidate_lists(item_rows, k_search) +
+                              candidate_lists(item_rows, probes) + item_rows * probes * 16 +
+                              item_rows * k_search * 8 + item_rows * k * 12 + k_tile_panel_bytes;
     knn.parts.push_back(
         {"ivf k-means / join buffers", std::max({kmeans, assign, threads * per_thread})});
     knn.parts.push_back(
-        {"checkpoint unit", in.checkpoint ? (query_block + list_rows) * (k * 12 + 8) : 0});
+        {"checkpoint unit", in.checkpoint ? 2 * (query_block + item_rows) * (k * 12 + 8) : 0});
   } else if (in.mode == KnnMode::hnsw) {
     // FAISS's copy of the rows and the links (2M on level 0, about one more above, offsets and
     // levels), planned at 1.5x: both grow by vector reallocation as the rows are added.
@@ -188,16 +195,24 @@ MemoryPlan plan_memory(const MemoryPlanInput& in) {
   // The cohesion test: one half of the features at a time, re-normalised, searched by the
   // sampled members (exact_of_rows; above knn.auto_exact_max_rows a partition of the half).
   if (in.cohesion_queries > 0) {
-    const double q = static_cast<double>(in.cohesion_queries);
+    // Every clustered row may be sampled: at most all rows. The queries go in chunks of
+    // query_block_rows, each searched for cohesion_neighbors neighbours.
+    const double q = std::min(static_cast<double>(in.cohesion_queries), n);
+    const double chunk = std::min(q, query_block);
+    const double neighbours = std::min<double>(in.cohesion_neighbors, std::max(1.0, n - 1));
+    const double search_width = std::min(neighbours + k_search_extra, n);
+    const double half = std::ceil(d / 2);
+    const double partitioned =
+        n * half * 4 + n * 16 + std::sqrt(n) * half * 12 + 32 * std::sqrt(n) * half * 4;
     stage("cohesion", {{"features", kept_features},
                        {"graph", graph},
                        {"labels", n * 8 * 3},
-                       {"half of the features", n * std::ceil(d / 2) * 4},
-                       // every clustered row may be sampled: at most all rows
-                       {"queries and neighbours", std::min(q, n) * (k * 12 + 16)},
-                       {"search", exact_of_rows(std::min({q, n, query_block}), std::ceil(d / 2),
-                                                k_search, threads) +
-                                      threads * n * 8}});
+                       {"half of the features", n * half * 4},
+                       {"members, queries and neighbours", n * 8 + q * (16 + neighbours * 12)},
+                       // exact: a float scan per thread for an ambiguous cut; above the
+                       // limit: the partition of the half and its grouped copy
+                       {"search", exact_of_rows(chunk, half, search_width, threads) +
+                                      (in.rows > in.exact_max_rows ? partitioned : threads * n * 8)}});
   }
   // The edge distances are freed before the output columns are built.
   stage("write", {{"graph", graph},

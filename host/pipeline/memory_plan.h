@@ -34,6 +34,8 @@ struct MemoryPlanInput {
   /// hierarchy's coordination test) read them.
   bool features_after_knn = false;
   int64_t cohesion_queries = 0;  // rows searched by the cohesion test (0: test off)
+  int cohesion_neighbors = 8;    // neighbours each of them is searched for (clusters.min_pts)
+  int64_t exact_max_rows = 50000;  // knn.auto_exact_max_rows: cohesion searches exactly up to it
 };
 
 /// Bytes held at one stage, by what holds them.

@@ -117,6 +117,8 @@ MemoryPlanInput memory_plan_input(const InputInfo& info, const SweepConfig& conf
   in.features_after_knn = cohesion || config.clusters.method == "hierarchy";
   // Planned as if every row were clustered: the test samples at most every row.
   in.cohesion_queries = cohesion ? info.rows : 0;
+  in.cohesion_neighbors = config.clusters.min_pts;
+  in.exact_max_rows = config.knn.auto_exact_max_rows;
   return in;
 }
 
