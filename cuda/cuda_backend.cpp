@@ -1,4 +1,5 @@
 #include "cuda/cuda_backend.h"
+#include "cuda/knn_plan.h"
 
 #include <cuda_runtime_api.h>
 #include <fmt/format.h>
@@ -75,6 +76,14 @@ class CudaBackend final : public Backend {
   }
 
   std::string name() const override { return "cuda"; }
+
+  KnnFootprint knn_footprint(int64_t rows, int64_t cols, const KnnParams& params) const override {
+    KnnFootprint footprint;
+    footprint.mode = KnnMode::exact;  // every mode searches exactly here (exact_gpu_knn)
+    footprint.on_device = true;
+    footprint.host_staging_bytes = gpu::host_staging_bytes(rows, cols, params.k, tuning_);
+    return footprint;
+  }
 
   KnnGraph knn_graph(MatrixView data, const KnnParams& params, KnnReport* report,
                      KnnCheckpoint* checkpoint = nullptr) override {

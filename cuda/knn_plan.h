@@ -66,6 +66,10 @@ struct KnnPlan {
 /// smallest plan would need when nothing fits; InputError for k outside [1, 256].
 KnnPlan plan_knn(const KnnPlanInput& input, const CudaTuning& tuning);
 
+/// Pinned host staging of a search of `rows` x `cols` rows for k neighbours, at most: two result
+/// slots of a query block's candidate lists (up to kMaxSelectQueue per row) and two upload chunks.
+double host_staging_bytes(int64_t rows, int64_t cols, int k, const CudaTuning& tuning);
+
 /// Device bytes of a plan's buffers (the formula plan_knn fits against).
 int64_t knn_plan_device_bytes(const KnnPlan& plan);
 

@@ -174,6 +174,27 @@ class BackendTest : public test::BackendCase {
 
 const Metric k_metrics[] = {Metric::cosine, Metric::inner_product, Metric::l2};
 
+TEST_P(BackendTest, SaysHowItWillSearchForTheMemoryPlan) {
+  KnnParams params;
+  params.mode = KnnMode::automatic;
+  params.auto_exact_max_rows = 5000;
+  const KnnFootprint small = backend_->knn_footprint(1000, 16, params);
+  const KnnFootprint big = backend_->knn_footprint(100000, 16, params);
+  EXPECT_EQ(small.mode, KnnMode::exact);
+  if (!big.on_device) {
+    // Searched in host memory: the mode the automatic rule picks, no staging.
+    EXPECT_EQ(big.mode, KnnMode::ivf);
+    EXPECT_EQ(big.host_staging_bytes, 0.0);
+  } else {
+    // In device memory: exactly, with pinned host staging that grows with the rows up to a
+    // query block.
+    EXPECT_EQ(big.mode, KnnMode::exact);
+    EXPECT_GT(big.host_staging_bytes, small.host_staging_bytes);
+    EXPECT_GT(small.host_staging_bytes, 0.0);
+  }
+  EXPECT_EQ(big.on_device, small.on_device);
+}
+
 TEST_P(BackendTest, ExactKnnMatchesNaiveOnAwkwardSizes) {
   struct Case {
     int64_t rows, cols;

@@ -139,10 +139,23 @@ struct SpanningForest {
   size_t size() const { return weight.size(); }
 };
 
+/// How a backend will run a sweep's kNN search, as the memory plan needs to know it: asked of
+/// the backend, so that the plan names no backend.
+struct KnnFootprint {
+  KnnMode mode = KnnMode::exact;  // the mode the search will run
+  /// The rows and the search live in device memory; the host holds the rows, the graph and
+  /// pinned staging (host_staging_bytes), and reads with one more block in flight.
+  bool on_device = false;
+  double host_staging_bytes = 0;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
   virtual std::string name() const = 0;
+
+  /// How knn_graph will search `rows` x `cols` rows under `params`.
+  virtual KnnFootprint knn_footprint(int64_t rows, int64_t cols, const KnnParams& params) const = 0;
 
   /// kNN graph of `data` against itself, self-matches excluded, rows in canonical order
   /// (see canonicalize_rows). Exact duplicates of a row appear with their full similarity.

@@ -17,6 +17,13 @@ class CpuBackend final : public Backend {
 
   std::string name() const override { return "cpu"; }
 
+  KnnFootprint knn_footprint(int64_t rows, int64_t /*cols*/,
+                             const KnnParams& params) const override {
+    KnnFootprint footprint;
+    footprint.mode = resolve_knn_mode(rows, params);
+    return footprint;  // its own buffers are the memory plan's CPU modes
+  }
+
   KnnGraph knn_graph(MatrixView data, const KnnParams& params, KnnReport* report,
                      KnnCheckpoint* checkpoint = nullptr) override {
     ThreadLimit limit(options_.threads);

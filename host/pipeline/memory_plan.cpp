@@ -29,9 +29,6 @@ constexpr int64_t k_min_block_rows = 256;
 // What the process holds before any data: code, FAISS, HDF5 and OpenBLAS with its per-thread
 // buffers (measured: 22 MB resident for a 500-row sweep on two threads).
 constexpr double k_runtime_bytes = 24.0 * 1024 * 1024;
-// The CUDA backend's largest query block and upload chunk (host-side pinned staging).
-constexpr double k_gpu_query_rows = 16384;
-constexpr double k_gpu_upload_rows = 65536;
 
 double candidate_lists(double rows, double width) {
   return rows * (width * k_candidate_bytes + k_candidate_row_bytes);
@@ -110,17 +107,13 @@ MemoryPlan plan_memory(const MemoryPlanInput& in) {
 
   // Read blocks in flight: the reader thread fills one while the previous is checked (host,
   // 2 slots) or copied to the device (GPU, 3 pinned slots).
-  const double read_slots = in.gpu ? 3 : 2;
+  const double read_slots = in.knn_on_device ? 3 : 2;
   stage("read", {{"features", features}, {"read blocks", read_slots * read_block * d * 4}});
   stage("preprocess", {{"features", features}, {"squared norms", ip_norms}});
   MemoryStage& knn =
       stage("knn", {{"features", features}, {"graph", graph}, {"squared norms", ip_norms}});
-  if (in.gpu) {
-    // Pinned staging: two result slots of a query block's candidate lists (up to 256 per row)
-    // and two upload chunks of rows.
-    const double q = std::min(n, k_gpu_query_rows);
-    knn.parts.push_back({"gpu result staging", 2 * q * std::max(k * 12, 256.0 * 4)});
-    knn.parts.push_back({"gpu upload staging", 2 * std::min(n, k_gpu_upload_rows) * d * 4});
+  if (in.knn_on_device) {
+    knn.parts.push_back({"device search staging", in.device_staging_bytes});
     knn.parts.push_back({"checkpoint unit", unit_copy});
   } else if (in.mode == KnnMode::ivf) {
     const double nlist = std::max(1, in.ivf_nlist);
@@ -169,7 +162,7 @@ MemoryPlan plan_memory(const MemoryPlanInput& in) {
     knn.parts.push_back({"checkpoint unit", unit_copy});
   }
 
-  if (!in.gpu && in.mode != KnnMode::exact && in.recall_rows > 0) {
+  if (!in.knn_on_device && in.mode != KnnMode::exact && in.recall_rows > 0) {
     const double r = static_cast<double>(std::min(in.recall_rows, in.rows));
     stage("recall", {{"features", features},
                      {"graph", graph},

@@ -19,7 +19,10 @@ struct MemoryPlanInput {
   int k = 32;
   Metric metric = Metric::cosine;
   KnnMode mode = KnnMode::exact;  // resolved: exact, ivf or hnsw
-  bool gpu = false;               // the CUDA backend (always exact; host holds rows and graph)
+  /// The backend searches in device memory (Backend::knn_footprint): the host holds the rows,
+  /// the graph and pinned staging of this size, and reads with one more block in flight.
+  bool knn_on_device = false;
+  double device_staging_bytes = 0;
   int threads = 1;                // CPU threads that hold per-thread buffers
   int64_t read_block_rows = 0;    // rows per input read block
   int64_t query_block_rows = 0;   // knn.query_block_rows (also the checkpoint unit size)

@@ -96,8 +96,10 @@ MemoryPlanInput memory_plan_input(const InputInfo& info, const SweepConfig& conf
   in.cols = info.cols;
   in.k = config.knn.k;
   in.metric = config.preprocess.metric;
-  in.gpu = backend.name() == "cuda";
-  in.mode = in.gpu ? KnnMode::exact : resolve_knn_mode(info.rows, config.knn);
+  const KnnFootprint footprint = backend.knn_footprint(info.rows, info.cols, config.knn);
+  in.knn_on_device = footprint.on_device;
+  in.device_staging_bytes = footprint.host_staging_bytes;
+  in.mode = footprint.mode;
   in.threads = config.run.threads > 0
                    ? config.run.threads
                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
