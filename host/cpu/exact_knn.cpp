@@ -149,15 +149,8 @@ void tiled_exact_knn(MatrixView data, const KnnParams& params, int k_search,
   }
   if (std::all_of(loaded.begin(), loaded.end(), [](uint8_t l) { return l != 0; })) return;
 
-  std::vector<float> norms;
-  if (params.metric == Metric::l2) {
-    norms.resize(static_cast<size_t>(n));
-    for (int64_t i = 0; i < n; ++i) {
-      float acc = 0.0f;
-      for (int64_t d = 0; d < data.cols; ++d) acc = std::fma(data.row(i)[d], data.row(i)[d], acc);
-      norms[static_cast<size_t>(i)] = acc;
-    }
-  }
+  const std::vector<float> norms =
+      params.metric == Metric::l2 ? tile_squared_norms(data) : std::vector<float>{};
   TopCandidates best(n, k_search);
   TileRunner runner(data, params.metric, norms.empty() ? nullptr : norms.data(), kernel, best);
 
@@ -266,17 +259,9 @@ void search_query_chunk(MatrixView data, const int64_t* query_rows, int64_t quer
     }
   }
   if (failure) std::rethrow_exception(failure);
-  // The canonical order is total, so merging the threads' lists in any order keeps one set.
   TopCandidates best(queries, k_search);
   for (const auto& part : per_thread) {
-    if (!part) continue;
-    for (int64_t q = 0; q < queries; ++q) {
-      int count = 0;
-      const Candidate* kept = part->kept(q, &count);
-      for (int j = 0; j < count; ++j) {
-        if (kept[j].score >= best.thresholds()[q]) best.offer(q, kept[j].score, kept[j].row);
-      }
-    }
+    if (part) best.merge(*part);
   }
   per_thread.clear();
   std::vector<int64_t> candidates(static_cast<size_t>(queries * k_search));
@@ -296,15 +281,8 @@ void tiled_exact_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_
     throw InputError(fmt::format(
         "exact kNN of {} rows: at most {} rows (use knn mode ivf)", data.rows, INT32_MAX));
   }
-  std::vector<float> norms;
-  if (metric == Metric::l2) {
-    norms.resize(static_cast<size_t>(data.rows));
-    for (int64_t i = 0; i < data.rows; ++i) {
-      float acc = 0.0f;
-      for (int64_t d = 0; d < data.cols; ++d) acc = std::fma(data.row(i)[d], data.row(i)[d], acc);
-      norms[static_cast<size_t>(i)] = acc;
-    }
-  }
+  const std::vector<float> norms =
+      metric == Metric::l2 ? tile_squared_norms(data) : std::vector<float>{};
   const int64_t chunk = query_block_rows > 0 ? std::min(query_block_rows, queries) : queries;
   for (int64_t first = 0; first < queries; first += chunk) {
     const int64_t count = std::min(chunk, queries - first);

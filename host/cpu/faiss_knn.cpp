@@ -224,15 +224,7 @@ IvfPartition build_partition(MatrixView data, const KnnParams& params, const Ivf
   part.nearest_lists = nearest_centroid_lists(centroid_view, part.width, params.metric);
   part.centroids = std::move(centroids);
   if (params.metric == Metric::l2) {
-    part.centroid_norms.resize(static_cast<size_t>(ivf.nlist));
-    for (int l = 0; l < ivf.nlist; ++l) {
-      float acc = 0.0f;
-      for (int64_t d = 0; d < dims; ++d) {
-        const float v = part.centroids[static_cast<size_t>(l * dims + d)];
-        acc = std::fma(v, v, acc);
-      }
-      part.centroid_norms[static_cast<size_t>(l)] = acc;
-    }
+    part.centroid_norms = tile_squared_norms(MatrixView{part.centroids.data(), ivf.nlist, dims});
   }
   return part;
 }
@@ -431,14 +423,7 @@ void ivf_graph(MatrixView data, const KnnParams& params, IvfSettings& ivf, int k
     std::copy(row, row + data.cols, grouped.data() + m * data.cols);
   }
   const MatrixView grouped_view{grouped.data(), data.rows, data.cols};
-  if (params.metric == Metric::l2) {
-    grouped_norms.resize(static_cast<size_t>(data.rows));
-    for (int64_t m = 0; m < data.rows; ++m) {
-      float acc = 0.0f;
-      for (int64_t d = 0; d < data.cols; ++d) acc = std::fma(grouped_view.row(m)[d], grouped_view.row(m)[d], acc);
-      grouped_norms[static_cast<size_t>(m)] = acc;
-    }
-  }
+  if (params.metric == Metric::l2) grouped_norms = tile_squared_norms(grouped_view);
   std::atomic<bool> stop{false};
   std::atomic<int64_t> lists_met{0};  // lists met per row, summed
   std::exception_ptr failure;
@@ -864,14 +849,7 @@ void search_query_chunk_ivf(MatrixView data, MatrixView grouped_view,
   if (failure) std::rethrow_exception(failure);
   TopCandidates best(n, k_search);
   for (const auto& part_best : per_thread) {
-    if (!part_best) continue;
-    for (int64_t q = 0; q < n; ++q) {
-      int count = 0;
-      const Candidate* kept = part_best->kept(q, &count);
-      for (int j = 0; j < count; ++j) {
-        if (kept[j].score >= best.thresholds()[q]) best.offer(q, kept[j].score, kept[j].row);
-      }
-    }
+    if (part_best) best.merge(*part_best);
   }
   per_thread.clear();
   std::vector<int64_t> candidates(static_cast<size_t>(n * k_search));
@@ -920,15 +898,8 @@ KnnGraph ivf_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows
     std::copy(row, row + dims, grouped.data() + m * dims);
   }
   const MatrixView grouped_view{grouped.data(), data.rows, dims};
-  std::vector<float> grouped_norms;
-  if (metric == Metric::l2) {
-    grouped_norms.resize(static_cast<size_t>(data.rows));
-    for (int64_t m = 0; m < data.rows; ++m) {
-      float acc = 0.0f;
-      for (int64_t d = 0; d < dims; ++d) acc = std::fma(grouped_view.row(m)[d], grouped_view.row(m)[d], acc);
-      grouped_norms[static_cast<size_t>(m)] = acc;
-    }
-  }
+  const std::vector<float> grouped_norms =
+      metric == Metric::l2 ? tile_squared_norms(grouped_view) : std::vector<float>{};
   const int64_t chunk = query_block_rows > 0 ? std::min(query_block_rows, n) : n;
   for (int64_t chunk_first = 0; chunk_first < n; chunk_first += chunk) {
     search_query_chunk_ivf(data, grouped_view, grouped_norms, part, probes, metric, k, k_search,

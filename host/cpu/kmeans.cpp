@@ -14,21 +14,11 @@ namespace unfriend {
 
 namespace {
 
-std::vector<float> squared_norms_of(MatrixView m) {
-  std::vector<float> norms(static_cast<size_t>(m.rows));
-  for (int64_t i = 0; i < m.rows; ++i) {
-    float acc = 0.0f;
-    for (int64_t d = 0; d < m.cols; ++d) acc = std::fma(m.row(i)[d], m.row(i)[d], acc);
-    norms[static_cast<size_t>(i)] = acc;
-  }
-  return norms;
-}
-
 // The `width` best columns of every row into best (rows x width), in parallel over row blocks:
 // each block's lists belong to one thread.
 void best_columns(MatrixView rows, MatrixView columns, Metric metric, TopCandidates& best) {
   const std::vector<float> column_norms =
-      metric == Metric::l2 ? squared_norms_of(columns) : std::vector<float>{};
+      metric == Metric::l2 ? tile_squared_norms(columns) : std::vector<float>{};
   const int64_t block_rows = TileScorer::preferred_block_rows(rows.cols);
   const int64_t row_blocks = (rows.rows + block_rows - 1) / block_rows;
   std::exception_ptr failure;

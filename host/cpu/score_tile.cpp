@@ -273,6 +273,14 @@ double float_similarity_slack(double query_norm, double row_norm, int64_t dims, 
   return 2.0 * static_cast<double>(dims + 8) * 0x1p-24 * magnitude + 1e-37;
 }
 
+std::vector<float> tile_squared_norms(MatrixView rows) {
+  std::vector<float> norms(static_cast<size_t>(rows.rows));
+  for (int64_t i = 0; i < rows.rows; ++i) {
+    norms[static_cast<size_t>(i)] = dot_in_order(rows.row(i), rows.row(i), rows.cols);
+  }
+  return norms;
+}
+
 bool cpu_has_avx2_fma() {
   static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   return has;

@@ -53,6 +53,10 @@ void float_similarities_of_row(MatrixView data, int64_t query, Metric metric, fl
 /// `query_norm` and `row_norm` in `dims` dimensions.
 double float_similarity_slack(double query_norm, double row_norm, int64_t dims, Metric metric);
 
+/// Every row's squared norm as the kernel sums it (one fused multiply-add per dimension, in
+/// order): the candidate norms an l2 search's tile_score takes.
+std::vector<float> tile_squared_norms(MatrixView rows);
+
 /// Scores tiles for one thread: it keeps the packed copy of the current tile's columns, so each
 /// thread has its own. Norms (l2 only, one per row; nullptr otherwise) must outlive it.
 class TileScorer {

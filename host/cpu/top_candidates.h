@@ -66,6 +66,20 @@ class TopCandidates {
     for (int j = 0; j < width_; ++j) out[j] = j < held ? heap[j].row : -1;
   }
 
+  /// Offers every candidate `other` keeps (of the same rows) to this one. The canonical order
+  /// is total, so lists split among threads and merged in any order keep one set.
+  void merge(const TopCandidates& other) {
+    for (int64_t row = 0; row < static_cast<int64_t>(held_.size()); ++row) {
+      int count = 0;
+      const Candidate* kept_there = other.kept(row, &count);
+      for (int j = 0; j < count; ++j) {
+        if (kept_there[j].score >= threshold_[static_cast<size_t>(row)]) {
+          offer(row, kept_there[j].score, kept_there[j].row);
+        }
+      }
+    }
+  }
+
   /// Row `row`'s kept candidates (any order): `count` of them.
   const Candidate* kept(int64_t row, int* count) const {
     *count = held_[static_cast<size_t>(row)];
