@@ -6,6 +6,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <tuple>
 
 #include "host/core/config.h"
 #include "host/core/error.h"
@@ -13,6 +14,7 @@
 #include "host/pipeline/density.h"
 #include "host/pipeline/groups.h"
 #include "host/pipeline/preprocess.h"
+#include "host/pipeline/touching_candidates.h"
 #include "tests/test_support.h"
 
 namespace unfriend {
@@ -322,6 +324,84 @@ TEST(Groups, HandMadeDbscanWithBorderAndLooseCluster) {
   Clusters strict = find_clusters(*backend, g, d, Metric::cosine, model, config);
   EXPECT_TRUE(strict.clusters.empty());
   EXPECT_EQ(strict.rejected_loose, 1);
+}
+
+// Two shifts of one farm (rows 0-3 and 4-7): tight inside, a little apart from each other
+// (beyond eps, so two density clusters), and loose genuine accounts (8-13) around them.
+KnnGraph two_shift_graph() {
+  std::vector<std::tuple<int, int, float>> edges;
+  for (int base : {0, 4}) {
+    for (int a = 0; a < 4; ++a) {
+      for (int b = a + 1; b < 4; ++b) edges.emplace_back(base + a, base + b, 0.99f);
+    }
+  }
+  for (int a = 0; a < 4; ++a) edges.emplace_back(a, 4 + a, 0.975f);
+  for (int g = 8; g < 14; ++g) {
+    edges.emplace_back(g, g + 1 < 14 ? g + 1 : 8, 0.5f);
+    edges.emplace_back(g, g + 2 < 14 ? g + 2 : g - 4, 0.45f);
+  }
+  edges.emplace_back(3, 8, 0.3f);
+  edges.emplace_back(7, 11, 0.3f);
+  return graph_from_edges(14, 5, edges);
+}
+
+TEST(TouchingCandidates, JoinsAClusterToTheOneHoldingMostOfItsSurroundings) {
+  KnnGraph g = two_shift_graph();
+  std::vector<int64_t> density(14, -1);
+  for (int i = 0; i < 4; ++i) density[i] = 0;
+  for (int i = 4; i < 8; ++i) density[i] = 4;
+  density[8] = density[9] = 8;  // a genuine pair, surrounded by noise
+  TouchingCandidates t = join_touching_candidates(g, density);
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(t.label[i], 0) << i;
+  EXPECT_EQ(t.label[8], 8);
+  EXPECT_EQ(t.label[9], 8);
+  EXPECT_EQ(t.label[10], -1);
+  EXPECT_EQ(t.parts[0], 2);
+  EXPECT_EQ(t.parts[8], 1);
+  EXPECT_EQ(t.parts[4], 0);
+  EXPECT_EQ(t.joins, 1);
+  // Nothing joins when a share above 1 is required, and the labels are the density labels.
+  TouchingCandidates none = join_touching_candidates(g, density, 1.0);
+  EXPECT_EQ(none.label, density);
+  EXPECT_EQ(none.joins, 0);
+}
+
+TEST(TouchingCandidates, ChainsJoinTransitivelyAndTiesGoToTheSmallerLabel) {
+  // Rows 0, 1, 2 are three one-row clusters on a path 0 - 1 - 2: 1's surroundings are split
+  // evenly between 0 and 2 (a tie: it joins 0), 0's and 2's lie wholly in 1.
+  KnnGraph g = graph_from_edges(3, 2, {{0, 1, 0.9f}, {1, 2, 0.9f}});
+  TouchingCandidates t = join_touching_candidates(g, {0, 1, 2}, 0.4);
+  EXPECT_EQ(t.label, (std::vector<int64_t>{0, 0, 0}));
+  EXPECT_EQ(t.parts[0], 3);
+  EXPECT_THROW(join_touching_candidates(g, {0, 1}), InputError);
+}
+
+TEST(Groups, ShiftsOfOneFarmAreJudgedTogether) {
+  // Judged apart, each shift is surrounded by the other, as tight as itself, and fails the
+  // tightness test; joined, the farm is far tighter than the genuine accounts around it.
+  KnnGraph g = two_shift_graph();
+  std::vector<float> d = edge_distances(g, Metric::cosine, {});
+  SweepConfig config;
+  config.clusters.min_pts = 2;
+  config.clusters.min_size = 3;
+  DensityModel model;
+  model.min_pts = 2;
+  model.core_distance.resize(14);
+  for (int i = 0; i < 14; ++i) model.core_distance[i] = d[i * 5 + 1];
+  model.eps = std::sqrt(2 - 2 * 0.985);
+  model.genuine_log_mode = std::log(1.0);
+  model.genuine_log_spread = 0.5;
+  model.duplicate_distance = 0.001;
+  auto backend = make_cpu_backend({});
+  Clusters clusters = find_clusters(*backend, g, d, Metric::cosine, model, config);
+  ASSERT_EQ(clusters.clusters.size(), 1u);
+  EXPECT_EQ(clusters.clusters[0].size, 8);
+  EXPECT_GE(clusters.clusters[0].tightness, config.clusters.min_tightness);
+  EXPECT_EQ(clusters.joined_candidates, 1);
+  ASSERT_EQ(clusters.candidate_table.size(), 1u);
+  EXPECT_EQ(clusters.candidate_table[0].parts, 2);
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(clusters.label[i], 0) << i;
+  for (int i = 8; i < 14; ++i) EXPECT_EQ(clusters.label[i], -1) << i;
 }
 
 }  // namespace

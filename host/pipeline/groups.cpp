@@ -7,6 +7,7 @@
 #include "host/pipeline/alikeness.h"
 #include "host/pipeline/cluster_selection.h"
 #include "host/pipeline/hierarchy.h"
+#include "host/pipeline/touching_candidates.h"
 
 namespace unfriend {
 
@@ -51,6 +52,63 @@ std::vector<Group> rank_and_label(std::vector<Group> kept, const std::vector<int
     label[i] = group_label[i] >= 0 ? id_of_label[static_cast<size_t>(group_label[i])] : -1;
   }
   return kept;
+}
+
+// Surroundings over inside: an isolated set (no outside neighbours) is measured against the
+// genuine population.
+struct SetTightness {
+  double surround = 0, tightness = 0;
+};
+SetTightness tightness_of(const GroupStats& stats, double genuine_distance) {
+  SetTightness t;
+  t.surround = stats.surround_rows == 0 ? genuine_distance : stats.surround_median;
+  t.tightness = stats.internal_median > 0 ? t.surround / stats.internal_median
+                                          : std::numeric_limits<double>::infinity();
+  return t;
+}
+
+// The sets the tests judge: density clusters that touch are joined (touching_candidates.h)
+// where the joined set is tighter than its surroundings; where it is not, its parts are judged
+// one by one as before, so joining only ever adds a set, never loses one that passed alone.
+std::vector<int64_t> judged_sets(Backend& backend, const KnnGraph& graph,
+                                 const std::vector<int64_t>& density_label,
+                                 const GroupStatsOptions& options, double genuine_distance,
+                                 double min_tightness, std::vector<int64_t>& parts,
+                                 int64_t& joined) {
+  TouchingCandidates touching = join_touching_candidates(graph, density_label);
+  parts.assign(density_label.size(), 0);
+  joined = 0;
+  std::vector<int64_t> judged = density_label;
+  for (int64_t l : density_label) {
+    if (l >= 0) parts[static_cast<size_t>(l)] = 1;
+  }
+  if (touching.joins == 0) return judged;
+  GroupStatsOptions joined_options = options;
+  joined_options.min_size = 1;
+  const GroupTable table = backend.group_statistics(graph, touching.label, joined_options);
+  std::vector<uint8_t> keep_joined(density_label.size(), 0);
+  for (const GroupStats& stats : table.kept) {
+    const size_t l = static_cast<size_t>(stats.label);
+    if (touching.parts[l] < 2 || stats.size < options.min_size) continue;
+    if (tightness_of(stats, genuine_distance).tightness >= min_tightness) keep_joined[l] = 1;
+  }
+  std::fill(parts.begin(), parts.end(), 0);
+  for (size_t i = 0; i < judged.size(); ++i) {
+    const int64_t root = touching.label[i];
+    if (root >= 0 && keep_joined[static_cast<size_t>(root)]) judged[i] = root;
+  }
+  for (size_t l = 0; l < keep_joined.size(); ++l) {
+    if (keep_joined[l]) joined += touching.parts[l] - 1;
+  }
+  // Parts per judged set: count the distinct density labels that map to each judged label.
+  std::vector<int64_t> counted(density_label.size(), -1);
+  for (size_t i = 0; i < judged.size(); ++i) {
+    const int64_t d = density_label[i];
+    if (d < 0 || counted[static_cast<size_t>(d)] >= 0) continue;
+    counted[static_cast<size_t>(d)] = judged[i];
+    ++parts[static_cast<size_t>(judged[i])];
+  }
+  return judged;
 }
 
 }  // namespace
@@ -102,6 +160,11 @@ Clusters find_clusters(Backend& backend, const KnnGraph& graph,
   options.core_distance = model.core_distance;
   options.core = density.core;
   options.surround = true;
+  const double genuine_distance = std::exp(model.genuine_log_mode);
+  // Pieces of one network that the level cut apart are judged as one set.
+  std::vector<int64_t> parts;
+  density.label = judged_sets(backend, graph, density.label, options, genuine_distance,
+                              config.clusters.min_tightness, parts, result.joined_candidates);
   const GroupTable table = backend.group_statistics(graph, density.label, options);
   result.candidates = table.groups;
   result.rejected_small = table.groups - static_cast<int64_t>(table.kept.size());
@@ -122,6 +185,7 @@ Clusters find_clusters(Backend& backend, const KnnGraph& graph,
       Candidate c;
       c.size = size_of_label[static_cast<size_t>(l)];
       c.internal_distance = c.surround_distance = c.tightness = c.cohesion = not_tested;
+      c.parts = parts[static_cast<size_t>(l)];
       c.outcome = "too_small";
       result.candidate_table.push_back(c);
     }
@@ -132,7 +196,6 @@ Clusters find_clusters(Backend& backend, const KnnGraph& graph,
   }
   result.core = std::move(density.core);
 
-  const double genuine_distance = std::exp(model.genuine_log_mode);
   std::vector<Cluster> kept;
   std::vector<int64_t> label_of_cluster;
   for (const GroupStats& stats : table.kept) {
@@ -144,10 +207,9 @@ Clusters find_clusters(Backend& backend, const KnnGraph& graph,
     c.representative = stats.first_row;
     c.mean_similarity = stats.inside_edges ? stats.inside_similarity_sum / stats.inside_edges : 0;
     c.internal_distance = stats.internal_median;
-    // An isolated cluster (no outside neighbours) is measured against the genuine population.
-    c.surround_distance = stats.surround_rows == 0 ? genuine_distance : stats.surround_median;
-    c.tightness = c.internal_distance > 0 ? c.surround_distance / c.internal_distance
-                                          : std::numeric_limits<double>::infinity();
+    const SetTightness t = tightness_of(stats, genuine_distance);
+    c.surround_distance = t.surround;
+    c.tightness = t.tightness;
     c.score = model.anomaly(c.internal_distance);
     if (c.internal_distance <= 0) c.score = model.anomaly(0);
     c.kind = c.internal_distance <= model.duplicate_distance ? "template_farm" : "click_farm";
@@ -280,9 +342,9 @@ Clusters find_hierarchy_clusters(Backend& backend, const KnnGraph& graph,
       c.similarity_spread = std::sqrt(std::max(0.0, sum_squares[l] / edges[l] - mean * mean));
     }
     c.internal_distance = stats.internal_median;
-    c.surround_distance = stats.surround_rows == 0 ? genuine_distance : stats.surround_median;
-    c.tightness = c.internal_distance > 0 ? c.surround_distance / c.internal_distance
-                                          : std::numeric_limits<double>::infinity();
+    const SetTightness t = tightness_of(stats, genuine_distance);
+    c.surround_distance = t.surround;
+    c.tightness = t.tightness;
     c.score = model.anomaly(std::max(0.0, c.internal_distance));
     c.kind = c.internal_distance <= model.duplicate_distance ? "template_farm" : "click_farm";
     c.breadth = s.breadth;

@@ -70,6 +70,7 @@ struct Candidate {
   double cohesion = 0;                     // NaN: not tested
   std::string outcome;                     // "cluster", "too_small", "not_tighter", "not_cohesive"
   int64_t cluster = -1;                    // the cluster's index in Clusters::clusters when kept
+  int64_t parts = 1;                       // density clusters joined into it (touching_candidates.h)
 };
 
 struct Clusters {
@@ -78,6 +79,7 @@ struct Clusters {
   int64_t candidates = 0;        // density clusters before the tightness test
   int64_t rejected_loose = 0;    // of those, not tighter than their surroundings
   int64_t rejected_small = 0;    // of those, smaller than min_size
+  int64_t joined_candidates = 0;  // density clusters joined to one they touch, before the tests
   int64_t rejected_not_cohesive = 0;  // passed the other tests, not a network in both halves
   FeatureHalves halves;               // the split the cohesion test used (empty: not made)
   /// Method "eps": per row its density cluster (index into candidate_table, -1 noise) and

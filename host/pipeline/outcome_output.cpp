@@ -6,12 +6,13 @@ namespace unfriend {
 
 void write_candidates(H5Writer& writer, const std::vector<Candidate>& candidates,
                       const StableIds& cluster_ids) {
-  std::vector<int64_t> size, core_size, cluster;
+  std::vector<int64_t> size, core_size, cluster, parts;
   std::vector<float> internal, surround, tightness, cohesion;
   std::vector<std::string> outcome;
   for (const Candidate& c : candidates) {
     size.push_back(c.size);
     core_size.push_back(c.core_size);
+    parts.push_back(c.parts);
     internal.push_back(static_cast<float>(c.internal_distance));
     surround.push_back(static_cast<float>(c.surround_distance));
     tightness.push_back(static_cast<float>(c.tightness));
@@ -21,6 +22,7 @@ void write_candidates(H5Writer& writer, const std::vector<Candidate>& candidates
   }
   writer.write_int64("/candidates/size", size);
   writer.write_int64("/candidates/core_size", core_size);
+  writer.write_int64("/candidates/parts", parts);
   writer.write_float32("/candidates/internal_distance", internal);
   writer.write_float32("/candidates/surround_distance", surround);
   writer.write_float32("/candidates/tightness", tightness);

@@ -714,6 +714,7 @@ SweepSummary run_sweep(const SweepRequest& request) {
                        {"clusters", clusters.clusters.size()},
                        {"cluster_accounts", cluster_accounts},
                        {"candidate_clusters", clusters.candidates},
+                       {"density_clusters_joined_to_one_they_touch", clusters.joined_candidates},
                        {"rejected_not_tighter_than_surroundings", clusters.rejected_loose},
                        {"rejected_too_small", clusters.rejected_small},
                        {"rejected_not_cohesive", clusters.rejected_not_cohesive},
