@@ -28,7 +28,7 @@ struct SweepConfig {
 
   struct Preprocess {
     bool standardize = true;  // per-feature (x - mean) / deviation, winsorised moments, clipped
-    double clip = 10.0;       // standardised values clipped at this many deviations
+    double clip = 6.0;        // standardised values clipped at this many deviations
     Metric metric = Metric::cosine;
   } preprocess;
 

@@ -53,7 +53,7 @@ struct PrepareOptions {
   /// device checks that they leave room for that search.
   int knn_k = 0;
   /// Standardised values are clipped at this many robust deviations (standardized_value).
-  double clip = 10.0;
+  double clip = 6.0;
 };
 
 constexpr int64_t kDefaultPrepareBlockRows = 65536;
