@@ -17,7 +17,7 @@
 #include "cuda/gpu_resources.h"
 #include "host/core/error.h"
 #include "host/core/progress.h"
-#include "host/cpu/faiss_knn.h"
+#include "host/cpu/cpu_knn.h"
 #include "host/cpu/lockstep_pairs.h"
 #include "kernels/select_k.h"
 
@@ -44,7 +44,7 @@ KnnGraph cpu_fallback_knn(const gpu::KnnRows& rows, const KnnParams& params, Knn
   }
   KnnParams exact = params;
   exact.mode = KnnMode::exact;
-  return faiss_knn_graph(MatrixView{data, rows.rows, rows.cols}, exact, report, checkpoint);
+  return cpu_knn_graph(MatrixView{data, rows.rows, rows.cols}, exact, report, checkpoint);
 }
 
 // The exact GPU search of rows held on the host or on the device.

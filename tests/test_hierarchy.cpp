@@ -18,7 +18,7 @@
 #include "host/core/error.h"
 #include "host/core/mutual_reachability.h"
 #include "host/core/progress.h"
-#include "host/cpu/faiss_knn.h"
+#include "host/cpu/cpu_knn.h"
 #include "host/pipeline/alikeness.h"
 #include "host/pipeline/cluster_selection.h"
 #include "host/pipeline/density.h"
@@ -236,7 +236,7 @@ TEST(ClusterSelection, FindsTheNetworkNotTheCommunity) {
   KnnParams params;
   params.k = 16;
   params.mode = KnnMode::exact;
-  const KnnGraph graph = faiss_knn_graph(w.features.view(), params, nullptr);
+  const KnnGraph graph = cpu_knn_graph(w.features.view(), params, nullptr);
   const std::vector<float> distances = edge_distances(graph, Metric::cosine, {});
   std::vector<float> core(size_t(graph.rows));
   for (int64_t i = 0; i < graph.rows; ++i) core[size_t(i)] = distances[size_t(i * graph.k + 7)];
@@ -277,7 +277,7 @@ TEST(Alikeness, BreadthCountsOnlyFeaturesMoreAlikeThanOrdinaryNeighbourhoods) {
   KnnParams params;
   params.k = 16;
   params.mode = KnnMode::exact;
-  const KnnGraph graph = faiss_knn_graph(w.features.view(), params, nullptr);
+  const KnnGraph graph = cpu_knn_graph(w.features.view(), params, nullptr);
   AlikenessOptions options;
   options.samples = 60;
   const AlikenessModel model = fit_alikeness(w.features.view(), graph, options);

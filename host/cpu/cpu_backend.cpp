@@ -4,7 +4,7 @@
 #include "host/cpu/density_groups.h"
 #include "host/cpu/lockstep_pairs.h"
 #include "host/cpu/spanning_forest.h"
-#include "host/cpu/faiss_knn.h"
+#include "host/cpu/cpu_knn.h"
 #include "host/cpu/thread_limit.h"
 
 namespace unfriend {
@@ -27,7 +27,7 @@ class CpuBackend final : public Backend {
   KnnGraph knn_graph(MatrixView data, const KnnParams& params, KnnReport* report,
                      KnnCheckpoint* checkpoint = nullptr) override {
     ThreadLimit limit(options_.threads);
-    return faiss_knn_graph(data, params, report, checkpoint);
+    return cpu_knn_graph(data, params, report, checkpoint);
   }
 
   std::vector<int64_t> threshold_components(const KnnGraph& graph, float min_similarity,

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "host/core/error.h"
-#include "host/cpu/faiss_knn.h"
+#include "host/cpu/reference_knn.h"
 #include "host/cpu/row_sample.h"
 #include "host/cpu/similarity.h"
 

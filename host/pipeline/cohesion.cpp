@@ -4,7 +4,8 @@
 #include <cmath>
 #include <numeric>
 
-#include "host/cpu/faiss_knn.h"
+#include "host/cpu/ivf_knn.h"
+#include "host/cpu/reference_knn.h"
 #include "host/pipeline/preprocess.h"
 
 namespace unfriend {

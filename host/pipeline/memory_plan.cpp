@@ -15,7 +15,7 @@ namespace unfriend {
 
 namespace {
 
-// Candidates searched per row beyond k (self and the rescoring margin, see faiss_knn.cpp).
+// Candidates searched per row beyond k (self and the rescoring margin, see host/cpu/knn_search_common.cpp).
 constexpr int k_search_extra = 13;
 // Bytes per kept candidate of the fused kernel's lists (float score, int32 row), and per row of
 // the lists (count, threshold): host/cpu/top_candidates.h.

@@ -16,7 +16,7 @@
 #include "host/core/backend.h"
 #include "host/core/error.h"
 #include "host/core/progress.h"
-#include "host/cpu/faiss_knn.h"
+#include "host/core/knn_settings.h"
 #include "host/cpu/knn_recall.h"
 #include "host/io/action_log.h"
 #include "host/io/feature_reader.h"

@@ -1,179 +1,33 @@
-#include "host/cpu/faiss_knn.h"
+#include "host/cpu/ivf_knn.h"
 
-#include <faiss/IndexFlat.h>
-#include <faiss/IndexHNSW.h>
-#include <faiss/impl/FaissException.h>
-#include <faiss/utils/distances.h>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
-#include <climits>
-#include <cmath>
 #include <exception>
-#include <limits>
 #include <memory>
-#include <new>
-#include <numeric>
 
 #include <omp.h>
 
 #include "host/core/error.h"
-#include "host/core/knn_input.h"
 #include "host/core/progress.h"
-#include "host/cpu/exact_knn.h"
-#include "host/cpu/knn_rows.h"
 #include "host/cpu/kmeans.h"
+#include "host/cpu/knn_rows.h"
+#include "host/cpu/knn_search_common.h"
 #include "host/cpu/knn_units.h"
+#include "host/cpu/reference_knn.h"
+#include "host/cpu/row_sample.h"
 #include "host/cpu/score_tile.h"
 #include "host/cpu/top_candidates.h"
-#include "host/cpu/row_sample.h"
-#include "host/cpu/similarity.h"
-#include "host/cpu/thread_limit.h"
 
 namespace unfriend {
 
 namespace {
 
-// FAISS's k-means warns below this many training points per centroid.
-constexpr int64_t k_min_points_per_list = 39;
-
-faiss::MetricType faiss_metric(Metric metric) {
-  return metric == Metric::l2 ? faiss::METRIC_L2 : faiss::METRIC_INNER_PRODUCT;
-}
-
-void validate(MatrixView data, const KnnParams& params) {
-  check_knn_input(data.rows, data.cols, data.data != nullptr, params);
-  if (data.rows == 0) return;
-  const int64_t total = data.rows * data.cols;
-  int64_t first_bad = total;
-#pragma omp parallel for reduction(min : first_bad) schedule(static)
-  for (int64_t i = 0; i < total; ++i) {
-    if (!std::isfinite(data.data[i]) && i < first_bad) first_bad = i;
-  }
-  if (first_bad < total) throw_not_finite(first_bad, data.cols, data.data[first_bad]);
-}
-
-// Candidates searched beyond k+1. The search scores in float, so two neighbours within a few
-// ulps can swap places at the cut. Rescoring a few extra candidates in double and cutting after
-// that gives the canonical kept set; only when more than this many candidates sit within float
-// rounding of the cut does the exact search scan the row against all rows (knn_rows.h). 12, not
-// 4: the members of a tight click farm of 1,000 (the synth's) are that close at rank 32, and
-// with 4 about 2,000 of 100,000 rows paid the scan, 15% of the search's time; with 12, under 50.
-constexpr int64_t k_rescore_margin = 12;
-
-int search_width(int64_t rows, int k) {
-  // k+1 so that the row itself, which every search finds, can be removed; plus the margin.
-  return static_cast<int>(std::min<int64_t>(static_cast<int64_t>(k) + 1 + k_rescore_margin, rows));
-}
-
-// Rows per FAISS call when adding rows to HNSW. Fixed, not
-// knn.query_block_rows: FAISS's answer for a row can depend on how many rows share the call (its
-// BLAS path starts at 20 query rows; HNSW inserts each call's rows level by level), and the
-// graph must not depend on block sizes. 16384 is the default query_block_rows, so results of
-// the default configuration are what they were when these calls used it.
-constexpr int64_t k_fixed_call_rows = 16384;
-
-/// Runs the rows in blocks of query_block_rows, one checkpoint unit per block: a block the
-/// checkpoint holds is copied into the graph; any other is searched with
-/// `search_block(first_row, count, labels)`, assembled and saved. `prepare()` runs once, before
-/// the first block that has to be searched (HNSW builds its index there, so a resume whose
-/// blocks are all saved skips the build).
-template <typename Prepare, typename SearchBlock>
-void search_in_blocks(MatrixView data, const KnnParams& params, int k_search,
-                      const std::string& stage, const std::string& plan, KnnGraph& graph,
-                      KnnCheckpoint* checkpoint, bool exact, Prepare prepare,
-                      SearchBlock search_block) {
-  const int64_t block = std::min<int64_t>(params.query_block_rows, data.rows);
-  const int64_t units = (data.rows + block - 1) / block;
-  if (checkpoint != nullptr) {
-    checkpoint->begin(fmt::format("{}, query blocks of {} rows", plan, block), units);
-  }
-  // Progress (rate, ETA) counts the rows to search, not those read back from the checkpoint.
-  int64_t to_search = data.rows;
-  for (int64_t u = 0; checkpoint != nullptr && u < units; ++u) {
-    if (checkpoint->done(u)) to_search -= std::min(block, data.rows - u * block);
-  }
-  std::vector<int64_t> labels, self(static_cast<size_t>(block));
-  KnnUnit unit;
-  bool prepared = false;
-  Progress progress(stage, to_search);
-  for (int64_t u = 0; u < units; ++u) {
-    const int64_t first = u * block;
-    const int64_t count = std::min(block, data.rows - first);
-    std::iota(self.begin(), self.begin() + count, first);
-    if (checkpoint != nullptr && checkpoint->load(u, unit) &&
-        unit_fits(unit, self.data(), count, graph)) {
-      unit_to_graph(unit, graph);
-      continue;
-    }
-    if (checkpoint != nullptr && checkpoint->stop_requested()) {
-      throw StopRequested(units_saved(*checkpoint, units));
-    }
-    if (!prepared) {
-      prepare();
-      labels.resize(static_cast<size_t>(block * k_search));
-      prepared = true;
-    }
-    search_block(first, count, labels.data());
-    assemble_knn_rows(data, params.metric, self.data(), count, labels.data(), k_search, graph.k,
-                      graph.neighbors.data() + first * graph.k,
-                      graph.similarity.data() + first * graph.k, exact);
-    if (checkpoint != nullptr) {
-      graph_to_unit(graph, self.data(), count, unit);
-      checkpoint->save(u, unit);
-    }
-    progress.advance(count);
-  }
-  progress.finish();
-}
-
-/// Exact search of `count` query vectors against all rows (FAISS brute force: BLAS for large
-/// blocks). `norms` holds the squared row norms for l2 (nullptr otherwise).
-void flat_search(MatrixView data, const float* norms, const float* queries, int64_t count,
-                 int k_search, Metric metric, float* distances, int64_t* labels) {
-  const size_t dims = static_cast<size_t>(data.cols);
-  if (metric == Metric::l2) {
-    faiss::knn_L2sqr(queries, data.data, dims, static_cast<size_t>(count),
-                     static_cast<size_t>(data.rows), static_cast<size_t>(k_search), distances,
-                     labels, norms);
-  } else {
-    faiss::knn_inner_product(queries, data.data, dims, static_cast<size_t>(count),
-                             static_cast<size_t>(data.rows), static_cast<size_t>(k_search),
-                             distances, labels);
-  }
-}
-
-std::vector<float> squared_norms(MatrixView data, Metric metric) {
-  std::vector<float> norms;
-  if (metric != Metric::l2) return norms;
-  norms.resize(static_cast<size_t>(data.rows));
-  faiss::fvec_norms_L2sqr(norms.data(), data.data, static_cast<size_t>(data.cols),
-                          static_cast<size_t>(data.rows));
-  return norms;
-}
-
-std::string plan_prefix(const std::string& mode, MatrixView data, const KnnParams& params,
-                        int k_search) {
-  return fmt::format("cpu {}: {} x {} rows, k={} (searching {}), metric {}", mode, data.rows,
-                     data.cols, params.k, k_search, to_string(params.metric));
-}
-
-// Exact search is our own tiled self-join (host/cpu/exact_knn.h); FAISS's brute force stays
-// the reference it is tested against (exact_knn_of_rows).
-void exact_graph(MatrixView data, const KnnParams& params, int k_search, KnnGraph& graph,
-                 KnnCheckpoint* checkpoint) {
-  tiled_exact_knn(data, params, k_search,
-                  plan_prefix("exact", data, params, k_search) + ", ties at the cut completed",
-                  graph, checkpoint);
-}
-
-// The IVF partition, used as a join: every row lives in the list of its nearest centroid, and
-// a list's members are searched against the members of the `nprobe` lists nearest to that list's
-// centroid, all at once. Queries that share a list share their candidates, so the distance work
-// is one BLAS matrix product per list instead of one scan per query - the same candidates an
-// IVF search probes, at GEMM speed.
+// The IVF partition: every row lives in the list of its nearest centroid and probes its own
+// `nprobe` nearest lists (the standard IVF query). Used as a join, the rows of a run of lists
+// that probe one list meet its members as one tile of the fused kernel, so the distance work is
+// tile-shaped instead of one scan per query.
 struct IvfPartition {
   int nlist = 0;
   int width = 0;                          // nearest lists kept per list (the largest nprobe)
@@ -349,7 +203,9 @@ std::vector<int64_t> group_lists(const IvfPartition& part, int64_t target_rows) 
   return first_list;
 }
 
-void ivf_graph(MatrixView data, const KnnParams& params, IvfSettings& ivf, int k_search,
+}  // namespace
+
+void ivf_join_graph(MatrixView data, const KnnParams& params, IvfSettings& ivf, int k_search,
                KnnGraph& graph, KnnCheckpoint* checkpoint) {
   IvfPartition part = build_partition(data, params, ivf);
   TuningSample sample;
@@ -370,7 +226,7 @@ void ivf_graph(MatrixView data, const KnnParams& params, IvfSettings& ivf, int k
   if (checkpoint != nullptr) {
     checkpoint->begin(fmt::format("{}, ivf nlist={} nprobe={} trained on {} rows (seed {}), "
                                   "lists grouped to at least {} rows",
-                                  plan_prefix("ivf join", data, params, k_search), ivf.nlist,
+                                  knn_plan_prefix("ivf join", data, params, k_search), ivf.nlist,
                                   ivf.nprobe, ivf.train_rows, params.seed, unit_rows),
                       units);
   }
@@ -552,237 +408,6 @@ void ivf_graph(MatrixView data, const KnnParams& params, IvfSettings& ivf, int k
   }
 }
 
-void hnsw_graph(MatrixView data, const KnnParams& params, int k_search, KnnGraph& graph,
-                KnnCheckpoint* checkpoint) {
-  if (params.hnsw_m < 2) {
-    throw InputError(fmt::format("kNN hnsw_m must be at least 2, got {}", params.hnsw_m));
-  }
-  if (params.hnsw_ef_construction < 1 || params.hnsw_ef_search < 1) {
-    throw InputError(
-        fmt::format("kNN hnsw_ef_construction and hnsw_ef_search must be at least 1, got {} and {}",
-                    params.hnsw_ef_construction, params.hnsw_ef_search));
-  }
-  std::unique_ptr<faiss::IndexHNSWFlat> index;
-  std::vector<float> distances;
-  const std::string plan =
-      fmt::format("{}, hnsw M={} ef_construction={} ef_search={}",
-                  plan_prefix("hnsw", data, params, k_search), params.hnsw_m,
-                  params.hnsw_ef_construction, std::max(params.hnsw_ef_search, k_search));
-  search_in_blocks(
-      data, params, k_search, "knn hnsw", plan, graph, checkpoint, /*exact=*/false,
-      [&] {
-        if (checkpoint != nullptr && omp_get_max_threads() > 1) {
-          const int64_t units = (data.rows + params.query_block_rows - 1) / params.query_block_rows;
-          bool resumed = false;
-          for (int64_t u = 0; u < units && !resumed; ++u) resumed = checkpoint->done(u);
-          if (resumed) {
-            log_warning(
-                "knn: resuming HNSW rebuilds its index, which inserts rows in parallel: the "
-                "graph may differ slightly from an uninterrupted run (--threads 1 avoids that)");
-          }
-        }
-        index = std::make_unique<faiss::IndexHNSWFlat>(static_cast<int>(data.cols),
-                                                       params.hnsw_m, faiss_metric(params.metric));
-        index->hnsw.efConstruction = params.hnsw_ef_construction;
-        Progress progress("knn hnsw add", data.rows);
-        for (int64_t first = 0; first < data.rows; first += k_fixed_call_rows) {
-          const int64_t count = std::min(k_fixed_call_rows, data.rows - first);
-          index->add(count, data.row(first));
-          progress.advance(count);
-        }
-        progress.finish();
-        // The beam must be at least as wide as the result list, or results are missing.
-        index->hnsw.efSearch = std::max(params.hnsw_ef_search, k_search);
-        const int64_t block = std::min<int64_t>(params.query_block_rows, data.rows);
-        distances.resize(static_cast<size_t>(block * k_search));
-      },
-      [&](int64_t first, int64_t count, int64_t* labels) {
-        index->search(count, data.row(first), k_search, distances.data(), labels);
-      });
-}
-
-}  // namespace
-
-KnnMode resolve_knn_mode(int64_t rows, const KnnParams& params) {
-  if (params.mode != KnnMode::automatic) return params.mode;
-  return rows <= params.auto_exact_max_rows ? KnnMode::exact : KnnMode::ivf;
-}
-
-IvfSettings resolve_ivf_settings(int64_t rows, const KnnParams& params) {
-  if (params.ivf_nlist < 0 || params.ivf_nprobe < 0 || params.ivf_train_rows < 0) {
-    throw InputError(fmt::format(
-        "kNN IVF settings must not be negative (ivf_nlist={}, ivf_nprobe={}, ivf_train_rows={})",
-        params.ivf_nlist, params.ivf_nprobe, params.ivf_train_rows));
-  }
-  IvfSettings out;
-  const int64_t n = std::max<int64_t>(rows, 1);
-  if (params.ivf_nlist > 0) {
-    if (params.ivf_nlist > n) {
-      throw InputError(
-          fmt::format("kNN ivf_nlist={} exceeds the {} rows to index", params.ivf_nlist, rows));
-    }
-    out.nlist = params.ivf_nlist;
-  } else {
-    const int64_t by_size = std::llround(4.0 * std::sqrt(static_cast<double>(n)));
-    const int64_t most = std::max<int64_t>(1, n / k_min_points_per_list);
-    out.nlist = static_cast<int>(std::clamp<int64_t>(by_size, 1, std::min<int64_t>(most, INT_MAX)));
-  }
-  if (params.ivf_nprobe > 0) {
-    out.nprobe = std::min(params.ivf_nprobe, out.nlist);
-  } else {
-    // An eighth of the lists: measured recall@32 of 0.98-0.99 on 20000 x 32 gaussian mixtures
-    // (100 to 1000 clusters) where nlist/16 gave 0.955-0.97, still 8x less work than exact.
-    // The starting point of the tuning: a few lists, grown until the recall target holds.
-    out.nprobe = std::min(out.nlist, 8);
-    out.tune_nprobe = true;
-  }
-  if (params.ivf_train_rows > 0) {
-    out.train_rows = std::min<int64_t>(params.ivf_train_rows, n);
-    if (out.train_rows < out.nlist) {
-      throw InputError(
-          fmt::format("kNN ivf_train_rows={} is below ivf_nlist={}: k-means needs "
-                      "at least one training row per list",
-                      params.ivf_train_rows, out.nlist));
-    }
-  } else {
-    out.train_rows = std::min<int64_t>(n, std::max<int64_t>(40LL * out.nlist, 20000));
-  }
-  return out;
-}
-
-KnnGraph faiss_knn_graph(MatrixView data, const KnnParams& params, KnnReport* report,
-                         KnnCheckpoint* checkpoint) {
-  const auto start = std::chrono::steady_clock::now();
-  validate(data, params);
-  const KnnMode mode = resolve_knn_mode(data.rows, params);
-
-  KnnGraph graph;
-  graph.rows = data.rows;
-  graph.k = params.k;
-  graph.neighbors.assign(static_cast<size_t>(data.rows * params.k), -1);
-  graph.similarity.assign(static_cast<size_t>(data.rows * params.k),
-                          -std::numeric_limits<float>::infinity());
-  KnnReport local;
-  local.mode_used = mode;
-
-  if (data.rows > 0) {
-    const int k_search = search_width(data.rows, params.k);
-    if (params.mode == KnnMode::automatic) {
-      log_info(fmt::format("knn: {} rows -> {} search (exact up to {} rows)", data.rows,
-                           to_string(mode), params.auto_exact_max_rows));
-    }
-    try {
-      switch (mode) {
-        case KnnMode::automatic:  // resolved above
-        case KnnMode::exact:
-          exact_graph(data, params, k_search, graph, checkpoint);
-          break;
-        case KnnMode::ivf: {
-          IvfSettings ivf = resolve_ivf_settings(data.rows, params);
-          log_info(fmt::format("knn: ivf nlist={} nprobe={}, trained on {} of {} rows", ivf.nlist,
-                               ivf.tune_nprobe ? std::string("auto") : std::to_string(ivf.nprobe),
-                               ivf.train_rows, data.rows));
-          if (ivf.train_rows < k_min_points_per_list * ivf.nlist) {
-            log_warning(fmt::format(
-                "knn: ivf trains {} lists on {} rows (under {} per list): lists will be uneven",
-                ivf.nlist, ivf.train_rows, k_min_points_per_list));
-          }
-          ivf_graph(data, params, ivf, k_search, graph, checkpoint);
-          local.ivf_nlist = ivf.nlist;
-          local.ivf_nprobe = ivf.nprobe;
-          break;
-        }
-        case KnnMode::hnsw:
-          hnsw_graph(data, params, k_search, graph, checkpoint);
-          break;
-      }
-    } catch (const faiss::FaissException& e) {
-      throw RuntimeFailure(
-          fmt::format("knn {} search failed in FAISS: {}", to_string(mode), e.what()));
-    } catch (const std::bad_alloc&) {
-      throw RuntimeFailure(fmt::format("knn {} search of {} x {} rows ran out of memory",
-                                       to_string(mode), data.rows, data.cols));
-    }
-  }
-  canonicalize_rows(graph);
-  local.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (report) *report = local;
-  return graph;
-}
-
-KnnGraph exact_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows, int k,
-                           Metric metric, int64_t query_block_rows) {
-  KnnParams params;
-  params.k = k;
-  params.metric = metric;
-  validate(data, params);
-  const int64_t n = static_cast<int64_t>(query_rows.size());
-  for (int64_t row : query_rows) {
-    if (row < 0 || row >= data.rows) {
-      throw InputError(
-          fmt::format("exact kNN query row {} is outside the {} data rows", row, data.rows));
-    }
-  }
-  KnnGraph graph;
-  graph.rows = n;
-  graph.k = k;
-  graph.neighbors.assign(static_cast<size_t>(n * k), -1);
-  graph.similarity.assign(static_cast<size_t>(n * k), -std::numeric_limits<float>::infinity());
-  if (n == 0) return graph;
-  tiled_exact_knn_of_rows(data, query_rows, k, search_width(data.rows, k), metric,
-                          query_block_rows > 0 ? query_block_rows : KnnParams{}.query_block_rows,
-                          graph);
-  canonicalize_rows(graph);
-  return graph;
-}
-
-KnnGraph faiss_exact_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows, int k,
-                           Metric metric, int64_t query_block_rows) {
-  KnnParams params;
-  params.k = k;
-  params.metric = metric;
-  if (query_block_rows > 0) params.query_block_rows = query_block_rows;
-  validate(data, params);
-  const int64_t n = static_cast<int64_t>(query_rows.size());
-  for (int64_t row : query_rows) {
-    if (row < 0 || row >= data.rows) {
-      throw InputError(
-          fmt::format("exact kNN query row {} is outside the {} data rows", row, data.rows));
-    }
-  }
-  KnnGraph graph;
-  graph.rows = n;
-  graph.k = k;
-  graph.neighbors.assign(static_cast<size_t>(n * k), -1);
-  graph.similarity.assign(static_cast<size_t>(n * k), -std::numeric_limits<float>::infinity());
-  if (n == 0) return graph;
-
-  const int k_search = search_width(data.rows, k);
-  std::vector<float> norms = squared_norms(data, metric);
-  const int64_t block = std::min<int64_t>(params.query_block_rows, n);
-  std::vector<float> queries(static_cast<size_t>(block * data.cols));
-  std::vector<float> distances(static_cast<size_t>(block * k_search));
-  std::vector<int64_t> labels(static_cast<size_t>(block * k_search));
-  try {
-    for (int64_t first = 0; first < n; first += block) {
-      const int64_t count = std::min(block, n - first);
-      for (int64_t q = 0; q < count; ++q) {
-        const float* src = data.row(query_rows[static_cast<size_t>(first + q)]);
-        std::copy(src, src + data.cols, queries.data() + q * data.cols);
-      }
-      flat_search(data, norms.empty() ? nullptr : norms.data(), queries.data(), count, k_search,
-                  metric, distances.data(), labels.data());
-      assemble_knn_rows(data, metric, query_rows.data() + first, count, labels.data(), k_search, k,
-                        graph.neighbors.data() + first * k, graph.similarity.data() + first * k,
-                        /*complete_ties=*/true);
-    }
-  } catch (const faiss::FaissException& e) {
-    throw RuntimeFailure(
-        fmt::format("exact kNN of {} sampled rows failed in FAISS: {}", n, e.what()));
-  }
-  canonicalize_rows(graph);
-  return graph;
-}
 
 namespace {
 
@@ -874,7 +499,7 @@ KnnGraph ivf_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows
   params.k = k;
   params.metric = metric;
   params.seed = seed;
-  validate(data, params);
+  validate_knn_data(data, params);
   const int64_t n = static_cast<int64_t>(query_rows.size());
   KnnGraph graph;
   graph.rows = n;
