@@ -12,7 +12,7 @@
 
 #include "host/backend/cuda_module_loader.h"
 #include "host/core/error.h"
-#include "host/io/h5_file.h"
+#include "host/io/h5_writer.h"
 #include "tests/test_support.h"
 
 namespace unfriend {

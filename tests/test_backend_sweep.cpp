@@ -13,7 +13,7 @@
 #include "host/core/progress.h"
 #include "host/eval/evaluate.h"
 #include "host/eval/pair_counts.h"
-#include "host/io/h5_file.h"
+#include "host/io/h5_reader.h"
 #include "host/pipeline/sweep.h"
 #include "host/synth/synth.h"
 #include "tests/test_support.h"

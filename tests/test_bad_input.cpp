@@ -13,7 +13,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "host/io/h5_file.h"
+#include "host/io/h5_writer.h"
+#include "host/io/h5_reader.h"
 #include "tests/test_support.h"
 
 namespace unfriend {

@@ -11,7 +11,7 @@
 #include "host/core/error.h"
 #include "host/eval/evaluate.h"
 #include "host/eval/pair_counts.h"
-#include "host/io/h5_file.h"
+#include "host/io/h5_writer.h"
 #include "host/synth/synth.h"
 #include "tests/test_support.h"
 

@@ -6,7 +6,8 @@
 #include <fstream>
 #include <set>
 
-#include "host/io/h5_file.h"
+#include "host/io/h5_writer.h"
+#include "host/io/h5_reader.h"
 #include "host/report/explain.h"
 #include "host/report/result_file.h"
 #include "tests/test_support.h"

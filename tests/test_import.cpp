@@ -20,7 +20,7 @@
 #include "host/importer/recipe.h"
 #include "host/importer/timestamp.h"
 #include "host/importer/transforms.h"
-#include "host/io/h5_file.h"
+#include "host/io/h5_reader.h"
 #include "tests/test_support.h"
 
 namespace unfriend {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "host/io/h5_file.h"
+#include "host/io/h5_writer.h"
 #include "tests/test_support.h"
 
 namespace unfriend {

@@ -27,7 +27,7 @@
 #include "host/core/backend.h"
 #include "host/core/error.h"
 #include "host/core/progress.h"
-#include "host/io/h5_file.h"
+#include "host/io/h5_reader.h"
 #include "host/pipeline/checkpoint.h"
 #include "host/pipeline/memory_plan.h"
 #include "tests/test_support.h"

@@ -9,7 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "host/io/h5_file.h"
+#include "host/io/h5_writer.h"
+#include "host/io/h5_reader.h"
 #include "tests/test_support.h"
 
 namespace unfriend {

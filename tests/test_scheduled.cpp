@@ -9,7 +9,8 @@
 #include <set>
 
 #include "host/core/error.h"
-#include "host/io/h5_file.h"
+#include "host/io/h5_writer.h"
+#include "host/io/h5_reader.h"
 #include "host/pipeline/decisions.h"
 #include "host/pipeline/stable_ids.h"
 #include "tests/test_support.h"

@@ -14,7 +14,7 @@
 #include "host/cpu/thread_limit.h"
 #include "host/io/action_log.h"
 #include "host/pipeline/action_index.h"
-#include "host/pipeline/durable_file.h"
+#include "host/io/durable_file.h"
 #include "host/pipeline/lockstep.h"
 #include "host/pipeline/lockstep_output.h"
 #include "host/pipeline/memory_plan.h"

@@ -7,7 +7,7 @@
 #include <unordered_map>
 
 #include "host/core/error.h"
-#include "host/io/h5_file.h"
+#include "host/io/h5_reader.h"
 #include "host/synth/account_kind.h"
 
 namespace unfriend {

@@ -7,7 +7,7 @@
 
 #include "host/importer/import_table.h"
 #include "host/importer/recipe.h"
-#include "host/io/h5_file.h"
+#include "host/io/h5_writer.h"
 
 namespace unfriend {
 

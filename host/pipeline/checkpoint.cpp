@@ -20,8 +20,9 @@
 
 #include "host/core/error.h"
 #include "host/core/progress.h"
-#include "host/io/feature_reader.h"
-#include "host/pipeline/durable_file.h"
+#include "host/core/fnv64.h"
+#include "host/pipeline/checkpoint_unit.h"
+#include "host/io/durable_file.h"
 
 namespace unfriend {
 
@@ -32,28 +33,6 @@ namespace {
 constexpr const char* k_format = "unfriend-knn-checkpoint/1";
 constexpr const char* k_manifest = "manifest.json";
 constexpr const char* k_lock = "lock";
-constexpr char k_unit_magic[8] = {'U', 'F', 'K', 'N', 'N', 'U', '1', '\0'};
-constexpr int64_t k_sample_rows = 64;
-constexpr int64_t k_sample_bytes = int64_t{64} << 20;
-
-// 64-bit FNV-1a: a checksum against torn or damaged files and a fingerprint of identities, not
-// a defence against someone forging a checkpoint.
-class Fnv64 {
- public:
-  void add(const void* data, size_t bytes) {
-    const auto* p = static_cast<const unsigned char*>(data);
-    for (size_t i = 0; i < bytes; ++i) {
-      hash_ ^= p[i];
-      hash_ *= 0x100000001b3ULL;
-    }
-  }
-  void add(const std::string& text) { add(text.data(), text.size()); }
-  uint64_t value() const { return hash_; }
-  std::string hex() const { return fmt::format("{:016x}", hash_); }
-
- private:
-  uint64_t hash_ = 0xcbf29ce484222325ULL;
-};
 
 std::string hash_of(const nlohmann::json& value) {
   Fnv64 hash;
@@ -96,19 +75,6 @@ std::string differences(const nlohmann::json& before, const nlohmann::json& now)
   return text.empty() ? std::string("details differ") : text;
 }
 
-template <typename T>
-void append(std::string& buffer, const T* values, size_t count) {
-  buffer.append(reinterpret_cast<const char*>(values), count * sizeof(T));
-}
-
-// Reads a T at `offset` of `buffer` (bounds checked by the caller).
-template <typename T>
-T read_at(const std::string& buffer, size_t offset) {
-  T value;
-  std::memcpy(&value, buffer.data() + offset, sizeof(T));
-  return value;
-}
-
 std::string read_whole_file(const std::string& path, bool* ok) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream text;
@@ -125,59 +91,6 @@ bool is_unit_name(const std::string& name) {
 }
 
 }  // namespace
-
-nlohmann::json InputIdentity::to_json() const {
-  return {{"path", path},
-          {"size_bytes", size_bytes},
-          {"mtime_ns", mtime_ns},
-          {"features", features_path},
-          {"ids", has_ids ? ids_path : std::string()},
-          {"rows", rows},
-          {"cols", cols},
-          {"dtype", dtype},
-          {"sample_hash", sample_hash}};
-}
-
-InputIdentity input_identity(const std::string& path, const FeatureReader& reader) {
-  const InputInfo& info = reader.info();
-  InputIdentity id;
-  std::error_code ec;
-  fs::path absolute = fs::absolute(path, ec);
-  id.path = (ec ? fs::path(path) : absolute).lexically_normal().string();
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    throw InputError(fmt::format("{}: cannot stat ({})", path, std::strerror(errno)));
-  }
-  id.size_bytes = static_cast<int64_t>(st.st_size);
-  id.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
-  id.features_path = info.features_path;
-  id.ids_path = info.ids_path;
-  id.has_ids = info.has_ids;
-  id.rows = info.rows;
-  id.cols = info.cols;
-  id.dtype = info.dtype;
-  // Rows spread evenly from the first to the last: an input rewritten in place with the same
-  // size and a restored modification time still changes some of them.
-  Fnv64 hash;
-  // At most 64 MiB read: fewer rows when they are wide, none at all past that (such an input
-  // is identified by its path, size, time and shape alone).
-  const int64_t row_bytes = info.cols * static_cast<int64_t>(sizeof(float));
-  const int64_t count =
-      std::min({info.rows, k_sample_rows, k_sample_bytes / std::max<int64_t>(row_bytes, 1)});
-  std::vector<float> row(count > 0 ? static_cast<size_t>(info.cols) : 0);
-  for (int64_t i = 0; i < count; ++i) {
-    // In long double: i * (rows - 1) can overflow int64 for an absurd declared row count.
-    const int64_t r = count == 1 ? 0
-                                 : static_cast<int64_t>(static_cast<long double>(i) *
-                                                        static_cast<long double>(info.rows - 1) /
-                                                        static_cast<long double>(count - 1));
-    reader.read_rows(r, 1, row.data());
-    hash.add(&r, sizeof(r));
-    hash.add(row.data(), row.size() * sizeof(float));
-  }
-  id.sample_hash = hash.hex();
-  return id;
-}
 
 nlohmann::json checkpoint_config(const SweepConfig& config) {
   const nlohmann::json all = config_to_json(config);
@@ -441,36 +354,8 @@ bool WorkDirCheckpoint::load(int64_t unit, KnnUnit& out) {
   bool ok = false;
   const std::string buffer = read_whole_file(path, &ok);
   if (!ok) return reject("cannot be read");
-  constexpr size_t header = sizeof(k_unit_magic) + 3 * sizeof(int64_t);
-  if (buffer.size() < header + sizeof(uint64_t) ||
-      std::memcmp(buffer.data(), k_unit_magic, sizeof(k_unit_magic)) != 0) {
-    return reject("not a checkpoint unit");
-  }
-  Fnv64 checksum;
-  checksum.add(buffer.data(), buffer.size() - sizeof(uint64_t));
-  if (checksum.value() != read_at<uint64_t>(buffer, buffer.size() - sizeof(uint64_t))) {
-    return reject("checksum mismatch (damaged or torn file)");
-  }
-  const int64_t stored_unit = read_at<int64_t>(buffer, 8);
-  const int64_t count = read_at<int64_t>(buffer, 16);
-  const int64_t width = read_at<int64_t>(buffer, 24);
-  if (stored_unit != unit || count < 0 || width < 0 || width > (int64_t{1} << 20)) {
-    return reject("header does not match");
-  }
-  const size_t cells = static_cast<size_t>(count) * static_cast<size_t>(width);
-  const size_t expected = header + static_cast<size_t>(count) * sizeof(int64_t) +
-                          cells * (sizeof(int64_t) + sizeof(float)) + sizeof(uint64_t);
-  if (buffer.size() != expected) return reject("size does not match its header");
-  size_t offset = header;
-  out.width = static_cast<int>(width);
-  out.rows.resize(static_cast<size_t>(count));
-  std::memcpy(out.rows.data(), buffer.data() + offset, out.rows.size() * sizeof(int64_t));
-  offset += out.rows.size() * sizeof(int64_t);
-  out.neighbors.resize(cells);
-  std::memcpy(out.neighbors.data(), buffer.data() + offset, cells * sizeof(int64_t));
-  offset += cells * sizeof(int64_t);
-  out.similarity.resize(cells);
-  std::memcpy(out.similarity.data(), buffer.data() + offset, cells * sizeof(float));
+  const std::string fault = decode_checkpoint_unit(buffer, unit, out);
+  if (!fault.empty()) return reject(fault);
   ++units_loaded_;
   return true;
 }
@@ -483,20 +368,7 @@ void WorkDirCheckpoint::save(int64_t unit, const KnnUnit& data) {
   if (data.neighbors.size() != cells || data.similarity.size() != cells) {
     throw std::invalid_argument(fmt::format("{}: unit {} is malformed", dir_, unit));
   }
-  std::string buffer;
-  buffer.reserve(sizeof(k_unit_magic) + 3 * sizeof(int64_t) + data.rows.size() * sizeof(int64_t) +
-                 cells * (sizeof(int64_t) + sizeof(float)) + sizeof(uint64_t));
-  buffer.append(k_unit_magic, sizeof(k_unit_magic));
-  const int64_t header[3] = {unit, static_cast<int64_t>(data.rows.size()),
-                             static_cast<int64_t>(data.width)};
-  append(buffer, header, 3);
-  append(buffer, data.rows.data(), data.rows.size());
-  append(buffer, data.neighbors.data(), cells);
-  append(buffer, data.similarity.data(), cells);
-  Fnv64 checksum;
-  checksum.add(buffer.data(), buffer.size());
-  const uint64_t sum = checksum.value();
-  append(buffer, &sum, 1);
+  const std::string buffer = encode_checkpoint_unit(unit, data);
   // The unit first, then the manifest that lists it: a kill in between leaves a unit file that
   // no manifest mentions, which the next run simply overwrites.
   write_file_durably(unit_path(unit), buffer);

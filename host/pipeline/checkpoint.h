@@ -18,30 +18,9 @@
 
 #include "host/core/backend.h"
 #include "host/core/config.h"
+#include "host/pipeline/input_identity.h"
 
 namespace unfriend {
-
-class FeatureReader;
-
-/// What identifies an input file cheaply: where it is, its size and modification time, the
-/// datasets' shapes and type, and a hash of 64 feature rows spread over the file.
-struct InputIdentity {
-  std::string path;  // absolute
-  int64_t size_bytes = 0;
-  int64_t mtime_ns = 0;
-  std::string features_path;
-  std::string ids_path;
-  bool has_ids = false;
-  int64_t rows = 0;
-  int64_t cols = 0;
-  std::string dtype;
-  std::string sample_hash;  // 16 hex digits
-
-  nlohmann::json to_json() const;
-};
-
-/// The identity of the input `path` opened by `reader` (reads 64 rows).
-InputIdentity input_identity(const std::string& path, const FeatureReader& reader);
 
 /// The settings a kNN checkpoint depends on: the input datasets, the invalid-row policy,
 /// preprocessing and every [knn] key (query_block_rows included: it sizes the units). Output,

@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "host/io/action_log.h"
-#include "host/io/h5_file.h"
+#include "host/io/h5_writer.h"
 
 namespace unfriend {
 

@@ -7,7 +7,7 @@
 
 #include "host/core/action_index.h"
 #include "host/core/config.h"
-#include "host/io/h5_file.h"
+#include "host/io/h5_writer.h"
 #include "host/pipeline/lockstep.h"
 
 namespace unfriend {

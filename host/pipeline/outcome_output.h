@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "host/io/h5_file.h"
+#include "host/io/h5_writer.h"
 #include "host/pipeline/decisions.h"
 #include "host/pipeline/groups.h"
 #include "host/pipeline/stable_ids.h"

@@ -13,7 +13,7 @@
 #include "host/core/knn_graph.h"
 #include "host/io/action_log.h"
 #include "host/io/feature_reader.h"
-#include "host/io/h5_file.h"
+#include "host/io/h5_reader.h"
 #include "host/cpu/similarity.h"
 #include "host/pipeline/cluster_profile.h"
 #include "host/pipeline/preprocess.h"

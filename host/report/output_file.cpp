@@ -7,7 +7,7 @@
 #include <system_error>
 
 #include "host/core/error.h"
-#include "host/pipeline/durable_file.h"
+#include "host/io/durable_file.h"
 
 namespace unfriend {
 

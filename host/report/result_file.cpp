@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "host/core/error.h"
-#include "host/io/h5_file.h"
+#include "host/io/h5_reader.h"
 
 namespace unfriend {
 

@@ -28,7 +28,7 @@
 #include <vector>
 
 #include "host/io/action_log.h"  // ActionKind, the /actions/kind codes
-#include "host/io/h5_file.h"
+#include "host/io/h5_writer.h"
 #include "host/synth/account_kind.h"
 
 namespace unfriend {

@@ -4,7 +4,7 @@
 
 #include <stdexcept>
 
-#include "host/io/h5_file.h"
+#include "host/io/h5_writer.h"
 #include "host/synth/action_synth.h"
 
 namespace unfriend {

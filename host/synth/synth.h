@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "host/io/h5_file.h"
+#include "host/io/h5_writer.h"
 #include "host/synth/account_kind.h"
 
 namespace unfriend {

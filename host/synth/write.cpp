@@ -6,7 +6,7 @@
 #include <stdexcept>
 
 #include "host/core/error.h"
-#include "host/io/h5_file.h"
+#include "host/io/h5_writer.h"
 #include "host/synth/synth.h"
 
 namespace unfriend {

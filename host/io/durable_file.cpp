@@ -1,4 +1,4 @@
-#include "host/pipeline/durable_file.h"
+#include "host/io/durable_file.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>

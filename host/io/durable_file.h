@@ -1,6 +1,7 @@
 // Files that are either complete under their final name or absent: written to a temporary name
 // in the same folder, synced, renamed, and the folder synced, so neither a kill nor a power cut
-// leaves a half-written file behind. Used for the JSON summary and the checkpoint files.
+// leaves a half-written file behind. Used for the JSON summary, the checkpoint files and the
+// HDF5 writer's commit (h5_writer.h).
 #pragma once
 
 #include <string>
