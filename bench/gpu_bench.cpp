@@ -30,10 +30,10 @@
 #include "cuda/device_buffer.h"
 #include "cuda/gpu_knn.h"
 #include "cuda/gpu_resources.h"
-#include "host/cpu/similarity.h"
 #include "cuda/host_rescore.h"
 #include "host/core/error.h"
 #include "host/core/progress.h"
+#include "host/cpu/similarity.h"
 #include "kernels/convert_rows.h"
 #include "kernels/random_rows.h"
 
@@ -149,11 +149,11 @@ double sample_recall(const std::vector<float>& data, int64_t rows, int64_t cols,
       for (size_t s = t; s < picks.size(); s += threads) {
         const int64_t i = picks[s];
         for (int64_t j = 0; j < rows; ++j) {
-          all[j] = {j == i ? -INFINITY
-                           : static_cast<float>(pair_similarity(data.data() + i * cols,
-                                                                data.data() + j * cols, cols,
-                                                                Metric::cosine)),
-                    j};
+          all[j] = {
+              j == i ? -INFINITY
+                     : static_cast<float>(pair_similarity(
+                           data.data() + i * cols, data.data() + j * cols, cols, Metric::cosine)),
+              j};
         }
         std::nth_element(all.begin(), all.begin() + (k - 1), all.end(),
                          [](const auto& a, const auto& b) {
@@ -304,8 +304,8 @@ int run(int argc, char** argv) {
       size_t free_bytes = 0, total_bytes = 0;
       UNFRIEND_CUDA_TRY(cudaMemGetInfo(&free_bytes, &total_bytes));
       CudaTuning run_tuning = tuning;
-      run_tuning.memory_budget_bytes = static_cast<int64_t>(
-          static_cast<double>(free_bytes) * gpu::GpuResources::kFreeMemoryShare);
+      run_tuning.memory_budget_bytes = static_cast<int64_t>(static_cast<double>(free_bytes) *
+                                                            gpu::GpuResources::kFreeMemoryShare);
       if (tuning.memory_budget_bytes > 0) {
         run_tuning.memory_budget_bytes =
             std::min(run_tuning.memory_budget_bytes, tuning.memory_budget_bytes);

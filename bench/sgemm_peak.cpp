@@ -19,19 +19,19 @@
 namespace {
 
 double gflops(int dims, int block, int threads) {
-  constexpr int k_blocks = 24;
-  std::vector<float> x(static_cast<size_t>(k_blocks) * block * dims);
+  constexpr int kBlocks = 24;
+  std::vector<float> x(static_cast<size_t>(kBlocks) * block * dims);
   std::mt19937 rng(1);
   std::normal_distribution<float> normal;
   for (float& v : x) v = normal(rng);
   std::vector<std::vector<float>> tiles(static_cast<size_t>(threads),
                                         std::vector<float>(static_cast<size_t>(block) * block));
-  const int pairs = k_blocks * k_blocks;
+  const int pairs = kBlocks * kBlocks;
   auto run = [&] {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
     for (int p = 0; p < pairs; ++p) {
-      const float* a = x.data() + static_cast<size_t>(p % k_blocks) * block * dims;
-      const float* b = x.data() + static_cast<size_t>(p / k_blocks) * block * dims;
+      const float* a = x.data() + static_cast<size_t>(p % kBlocks) * block * dims;
+      const float* b = x.data() + static_cast<size_t>(p / kBlocks) * block * dims;
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, block, block, dims, 1.0f, a, dims, b,
                   dims, 0.0f, tiles[static_cast<size_t>(omp_get_thread_num())].data(), block);
     }
@@ -42,7 +42,8 @@ double gflops(int dims, int block, int threads) {
   for (int repeat = 0; repeat < 5; ++repeat) {
     const auto start = std::chrono::steady_clock::now();
     run();
-    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    best = std::min(
+        best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   return 2.0 * block * block * static_cast<double>(dims) * pairs / best / 1e9;
 }
@@ -64,8 +65,9 @@ int main(int argc, char** argv) {
   const int threads = omp_get_max_threads();
   const double all = gflops(dims, block, threads);
   const double one = gflops(dims, block, 1);
-  std::printf("{\"dims\": %d, \"block_rows\": %d, \"threads\": %d, \"gflops\": %.1f, "
-              "\"gflops_one_thread\": %.1f}\n",
-              dims, block, threads, all, one);
+  std::printf(
+      "{\"dims\": %d, \"block_rows\": %d, \"threads\": %d, \"gflops\": %.1f, "
+      "\"gflops_one_thread\": %.1f}\n",
+      dims, block, threads, all, one);
   return 0;
 }

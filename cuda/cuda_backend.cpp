@@ -1,5 +1,4 @@
 #include "cuda/cuda_backend.h"
-#include "cuda/knn_plan.h"
 
 #include <cuda_runtime_api.h>
 #include <fmt/format.h>
@@ -12,9 +11,10 @@
 #include "cuda/gpu_components.h"
 #include "cuda/gpu_features.h"
 #include "cuda/gpu_forest.h"
-#include "cuda/gpu_lockstep.h"
 #include "cuda/gpu_knn.h"
+#include "cuda/gpu_lockstep.h"
 #include "cuda/gpu_resources.h"
+#include "cuda/knn_plan.h"
 #include "host/core/error.h"
 #include "host/core/progress.h"
 #include "host/cpu/cpu_knn.h"
@@ -29,9 +29,10 @@ namespace {
 // has no such limit, with the rows brought to the host when they live on the device.
 KnnGraph cpu_fallback_knn(const gpu::KnnRows& rows, const KnnParams& params, KnnReport* report,
                           KnnCheckpoint* checkpoint) {
-  log_info(fmt::format("knn: k={} is above the CUDA backend's {} neighbours; searching exactly on "
-                       "the CPU",
-                       params.k, kernels::kMaxSelectQueue));
+  log_info(
+      fmt::format("knn: k={} is above the CUDA backend's {} neighbours; searching exactly on "
+                  "the CPU",
+                  params.k, kernels::kMaxSelectQueue));
   std::vector<float> host_rows;
   const float* data = rows.host;
   if (data == nullptr) {
@@ -136,7 +137,8 @@ class CudaBackend final : public Backend {
                                             const std::vector<uint8_t>& eligible,
                                             const CandidateOptions& options) override {
     std::vector<uint64_t> out;
-    if (gpu::gpu_lockstep_signatures(resources_, index, eligible, options, tuning_, out)) return out;
+    if (gpu::gpu_lockstep_signatures(resources_, index, eligible, options, tuning_, out))
+      return out;
     log_info("lockstep signatures: the action index does not fit in device memory; on the CPU");
     return minhash_signatures(index, eligible, options);
   }

@@ -69,8 +69,8 @@ DensityLabels gpu_density_labels(GpuResources& resources, const KnnGraph& graph,
   if (rows == 0) return out;
   check_gpu_rows(rows);
   resources.make_current();
-  const int64_t fixed = aligned(rows * 4) + aligned(rows) + aligned(rows * 4) +
-                        aligned(rows * 8) + aligned(8);
+  const int64_t fixed =
+      aligned(rows * 4) + aligned(rows) + aligned(rows * 4) + aligned(rows * 8) + aligned(8);
   const int64_t tile_rows = plan_graph_tile_rows(
       rows, graph.k, fixed, resources.planning_budget(tuning), tuning, "density labels");
   DeviceStack& stack = resources.stack();
@@ -108,8 +108,8 @@ DensityLabels gpu_density_labels(GpuResources& resources, const KnnGraph& graph,
 }
 
 GroupTable gpu_group_statistics(GpuResources& resources, const KnnGraph& graph,
-                                const std::vector<int64_t>& label,
-                                const GroupStatsOptions& options, const CudaTuning& tuning) {
+                                const std::vector<int64_t>& label, const GroupStatsOptions& options,
+                                const CudaTuning& tuning) {
   check_group_input(graph, label, options);
   const int64_t rows = graph.rows;
   GroupTable table;
@@ -124,14 +124,14 @@ GroupTable gpu_group_statistics(GpuResources& resources, const KnnGraph& graph,
   // Everything per row or per group (at most one group per row), then the graph tile.
   const int64_t per_row8 = aligned(rows * 8);
   int64_t fixed = 0;
-  fixed += per_row8;                                              // label
-  fixed += has_core ? aligned(rows) : 0;                          // core flags
-  fixed += distances ? aligned(rows * 4) : 0;                     // core distances
-  fixed += 2 * per_row8 + aligned(rows * 4);                      // inside count, sum, min
-  fixed += surround ? 2 * per_row8 : 0;                           // outside count, offsets
-  fixed += 4 * per_row8 + aligned((rows + 1) * 8);                // CSR
-  fixed += distances ? aligned(rows * 4) + 4 * per_row8 : 0;      // group index, keys, workspace
-  fixed += 7 * per_row8 + aligned(rows * 4) + aligned(8);         // per-group results, invalid
+  fixed += per_row8;                                          // label
+  fixed += has_core ? aligned(rows) : 0;                      // core flags
+  fixed += distances ? aligned(rows * 4) : 0;                 // core distances
+  fixed += 2 * per_row8 + aligned(rows * 4);                  // inside count, sum, min
+  fixed += surround ? 2 * per_row8 : 0;                       // outside count, offsets
+  fixed += 4 * per_row8 + aligned((rows + 1) * 8);            // CSR
+  fixed += distances ? aligned(rows * 4) + 4 * per_row8 : 0;  // group index, keys, workspace
+  fixed += 7 * per_row8 + aligned(rows * 4) + aligned(8);     // per-group results, invalid
   // Thrust's temporaries, from the stack above everything else: the largest is group_csr's
   // stable sort of (label, row) pairs, 16 bytes per row.
   fixed += aligned(kernels::thrust_temp_bytes(rows, 16));
@@ -200,8 +200,7 @@ GroupTable gpu_group_statistics(GpuResources& resources, const KnnGraph& graph,
   csr.group_size = group_size.data();
   csr.group_offset = group_offset.data();
   int64_t members = 0, groups = 0;
-  UNFRIEND_CUDA_TRY(
-      kernels::group_csr(d_label.data(), rows, csr, &members, &groups, temp, stream));
+  UNFRIEND_CUDA_TRY(kernels::group_csr(d_label.data(), rows, csr, &members, &groups, temp, stream));
   table.groups = groups;
   if (groups == 0) return table;
 
@@ -238,14 +237,13 @@ GroupTable gpu_group_statistics(GpuResources& resources, const KnnGraph& graph,
 
   if (distances) {
     // Internal medians: member core distances sorted within their groups by one key sort.
-    UNFRIEND_CUDA_TRY(kernels::group_index_of_labels(csr, groups, rows, group_of_label.data(),
-                                                     stream));
-    UNFRIEND_CUDA_TRY(kernels::pack_member_values(member_label.data(), member_rows.data(),
-                                                  members, d_core_distance.data(),
-                                                  member_keys.data(), stream));
-    int64_t kept = 0;
     UNFRIEND_CUDA_TRY(
-        kernels::sort_keys(member_keys.data(), members, false, &kept, temp, stream));
+        kernels::group_index_of_labels(csr, groups, rows, group_of_label.data(), stream));
+    UNFRIEND_CUDA_TRY(kernels::pack_member_values(member_label.data(), member_rows.data(), members,
+                                                  d_core_distance.data(), member_keys.data(),
+                                                  stream));
+    int64_t kept = 0;
+    UNFRIEND_CUDA_TRY(kernels::sort_keys(member_keys.data(), members, false, &kept, temp, stream));
     // The value counts here are the group sizes, not needed: they go to inside_count, free
     // since the reductions above.
     UNFRIEND_CUDA_TRY(kernels::keyed_medians(member_keys.data(), members, group_of_label.data(),
@@ -286,9 +284,8 @@ GroupTable gpu_group_statistics(GpuResources& resources, const KnnGraph& graph,
       int64_t distinct = 0, finite = 0, sorted = 0;
       UNFRIEND_CUDA_TRY(
           kernels::sort_keys(halo_keys.data(), halo, true, &distinct, halo_temp, stream));
-      UNFRIEND_CUDA_TRY(kernels::pack_row_values(halo_keys.data(), distinct,
-                                                 d_core_distance.data(), &finite, halo_temp,
-                                                 stream));
+      UNFRIEND_CUDA_TRY(kernels::pack_row_values(halo_keys.data(), distinct, d_core_distance.data(),
+                                                 &finite, halo_temp, stream));
       UNFRIEND_CUDA_TRY(
           kernels::sort_keys(halo_keys.data(), finite, false, &sorted, halo_temp, stream));
       UNFRIEND_CUDA_TRY(kernels::keyed_medians(halo_keys.data(), finite, group_of_label.data(),
@@ -326,8 +323,8 @@ GroupTable gpu_group_statistics(GpuResources& resources, const KnnGraph& graph,
     s.core_size = h_core[i];
     s.inside_edges = h_edges[i];
     s.inside_similarity_sum = h_sum[i];
-    s.inside_similarity_min = h_edges[i] > 0 ? static_cast<double>(h_min[i])
-                                             : std::numeric_limits<double>::infinity();
+    s.inside_similarity_min =
+        h_edges[i] > 0 ? static_cast<double>(h_min[i]) : std::numeric_limits<double>::infinity();
     s.internal_median = h_internal[i];
     s.surround_median = h_surround[i];
     s.surround_rows = h_surround_rows[i];

@@ -30,7 +30,7 @@ DensityLabels gpu_density_labels(GpuResources& resources, const KnnGraph& graph,
 /// inside_similarity_sum is summed in another order (row partials, then a reduction), so it may
 /// differ in the last bits of a double.
 GroupTable gpu_group_statistics(GpuResources& resources, const KnnGraph& graph,
-                                const std::vector<int64_t>& label,
-                                const GroupStatsOptions& options, const CudaTuning& tuning);
+                                const std::vector<int64_t>& label, const GroupStatsOptions& options,
+                                const CudaTuning& tuning);
 
 }  // namespace unfriend::gpu

@@ -129,12 +129,12 @@ int64_t prepare_scratch_bytes(int64_t rows, int64_t cols, int64_t gather_rows) {
     return static_cast<size_t>(count) * element;
   };
   return static_cast<int64_t>(DeviceStack::footprint({
-      bytes(rows, sizeof(int32_t)),                      // row statuses
-      bytes(cols, sizeof(double)),                       // location
-      bytes(cols, sizeof(double)),                       // scale
-      bytes(gather_rows, sizeof(int64_t)),               // compaction: source rows
-      bytes(gather_rows * cols, sizeof(float)),          // compaction: rows in transit
-      bytes(rows, sizeof(float)),                        // squared norms
+      bytes(rows, sizeof(int32_t)),              // row statuses
+      bytes(cols, sizeof(double)),               // location
+      bytes(cols, sizeof(double)),               // scale
+      bytes(gather_rows, sizeof(int64_t)),       // compaction: source rows
+      bytes(gather_rows * cols, sizeof(float)),  // compaction: rows in transit
+      bytes(rows, sizeof(float)),                // squared norms
   }));
 }
 
@@ -201,8 +201,8 @@ bool gpu_prepare_features(GpuResources& resources, const RowSource& source,
     std::vector<int32_t> host_status(static_cast<size_t>(count));
     if (count == 0) return host_status;
     UNFRIEND_CUDA_TRY(cudaMemcpyAsync(host_status.data(), status.data(),
-                                      host_status.size() * sizeof(int32_t),
-                                      cudaMemcpyDeviceToHost, compute));
+                                      host_status.size() * sizeof(int32_t), cudaMemcpyDeviceToHost,
+                                      compute));
     UNFRIEND_CUDA_TRY(cudaStreamSynchronize(compute));
     if (options.skip_invalid) return host_status;
     for (int64_t r = 0; r < count; ++r) {
@@ -317,10 +317,9 @@ bool gpu_prepare_features(GpuResources& resources, const RowSource& source,
     std::vector<float> sample(static_cast<size_t>(sampled * cols));
     if (sampled > 0) {
       const size_t row_bytes = static_cast<size_t>(cols) * sizeof(float);
-      UNFRIEND_CUDA_TRY(cudaMemcpy2DAsync(sample.data(), row_bytes, device_rows.data(),
-                                          row_bytes * static_cast<size_t>(stride), row_bytes,
-                                          static_cast<size_t>(sampled), cudaMemcpyDeviceToHost,
-                                          compute));
+      UNFRIEND_CUDA_TRY(cudaMemcpy2DAsync(
+          sample.data(), row_bytes, device_rows.data(), row_bytes * static_cast<size_t>(stride),
+          row_bytes, static_cast<size_t>(sampled), cudaMemcpyDeviceToHost, compute));
       UNFRIEND_CUDA_TRY(cudaStreamSynchronize(compute));
     }
     result.stats = robust_feature_stats(std::move(sample), sampled, cols);

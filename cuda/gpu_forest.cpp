@@ -56,7 +56,8 @@ SpanningForest gpu_spanning_forest(GpuResources& resources, const KnnGraph& grap
 
   upload(d_core.data(), core_distance.data(), n, stream);
   UNFRIEND_CUDA_TRY(kernels::union_find_init(parent.data(), rows, stream));
-  UNFRIEND_CUDA_TRY(kernels::union_find_labels(parent.data(), rows, nullptr, component.data(), stream));
+  UNFRIEND_CUDA_TRY(
+      kernels::union_find_labels(parent.data(), rows, nullptr, component.data(), stream));
   UNFRIEND_CUDA_TRY(cudaMemsetAsync(count.data(), 0, sizeof(unsigned long long), stream));
   unsigned long long taken = 0;
   for (;;) {
@@ -76,9 +77,8 @@ SpanningForest gpu_spanning_forest(GpuResources& resources, const KnnGraph& grap
     const unsigned long long now = download(count.data(), 1, stream)[0];
     if (now == taken) break;
     // Join this round's edges (they sit after the earlier rounds' in the hook list).
-    UNFRIEND_CUDA_TRY(kernels::union_find_hook(hook.data() + 2 * taken,
-                                               static_cast<int64_t>(now - taken), parent.data(),
-                                               stream));
+    UNFRIEND_CUDA_TRY(kernels::union_find_hook(
+        hook.data() + 2 * taken, static_cast<int64_t>(now - taken), parent.data(), stream));
     UNFRIEND_CUDA_TRY(
         kernels::union_find_labels(parent.data(), rows, nullptr, component.data(), stream));
     taken = now;

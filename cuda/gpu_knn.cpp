@@ -626,9 +626,8 @@ KnnGraph gpu_knn_graph(GpuResources& resources, const KnnRows& rows, const KnnPa
           return units.starts_unit(first) && checkpoint->stop_requested();
         };
       }
-      finished = run.run(blocks, stop, [&units](int64_t first, int64_t count) {
-        units.block_done(first, count);
-      });
+      finished = run.run(
+          blocks, stop, [&units](int64_t first, int64_t count) { units.block_done(first, count); });
     }
     if (!finished) throw StopRequested(units.saved());
   }

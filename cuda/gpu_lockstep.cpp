@@ -31,7 +31,8 @@ bool gpu_lockstep_signatures(GpuResources& resources, const ActionIndex& index,
   const int64_t fixed = index_bytes(index);
   const int64_t per_account = static_cast<int64_t>(hashes) * 8;
   if (fixed + aligned(per_account) > budget) return false;
-  const int64_t chunk = std::min(accounts, std::max<int64_t>(1, (budget - fixed) / per_account / 2));
+  const int64_t chunk =
+      std::min(accounts, std::max<int64_t>(1, (budget - fixed) / per_account / 2));
   resources.make_current();
   DeviceStack& stack = resources.stack();
   stack.reserve(static_cast<size_t>(fixed + aligned(chunk * per_account)));
@@ -52,8 +53,8 @@ bool gpu_lockstep_signatures(GpuResources& resources, const ActionIndex& index,
   for (int64_t first = 0; first < accounts; first += chunk) {
     const int64_t count = std::min(chunk, accounts - first);
     UNFRIEND_CUDA_TRY(kernels::lockstep_signatures(
-        offsets.data(), slot.data(), time.data(), d_eligible.data(), first, count,
-        index.first_time, hashes, options.seed, options.tolerance, signature.data(), stream));
+        offsets.data(), slot.data(), time.data(), d_eligible.data(), first, count, index.first_time,
+        hashes, options.seed, options.tolerance, signature.data(), stream));
     const std::vector<uint64_t> part =
         download(signature.data(), static_cast<size_t>(count * hashes), stream);
     std::copy(part.begin(), part.end(), out.begin() + first * hashes);
@@ -105,8 +106,7 @@ bool gpu_lockstep_match_pairs(GpuResources& resources, const ActionIndex& index,
     upload(pair_b.data(), host_b.data(), static_cast<size_t>(count), stream);
     UNFRIEND_CUDA_TRY(kernels::lockstep_match(offsets.data(), slot.data(), time.data(),
                                               distinct.data(), first_time.data(), pair_a.data(),
-                                              pair_b.data(), count,
-                                              rule, match.data(), stream));
+                                              pair_b.data(), count, rule, match.data(), stream));
     const std::vector<PairMatch> part = download(match.data(), static_cast<size_t>(count), stream);
     std::copy(part.begin(), part.end(), out.begin() + first);
     if (matched) matched(count);

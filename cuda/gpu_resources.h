@@ -91,7 +91,8 @@ class GpuResources {
   int64_t planning_budget(const CudaTuning& tuning) const {
     int64_t budget = memory_budget();
     if (tuning.memory_budget_bytes > 0) {
-      budget = std::min(budget, std::max<int64_t>(0, tuning.memory_budget_bytes - resident_bytes()));
+      budget =
+          std::min(budget, std::max<int64_t>(0, tuning.memory_budget_bytes - resident_bytes()));
     }
     return budget;
   }

@@ -142,8 +142,7 @@ KnnPlan plan_knn(const KnnPlanInput& input, const CudaTuning& tuning) {
   const int64_t candidates =
       std::max<int64_t>(2 * static_cast<int64_t>(input.k),
                         static_cast<int64_t>(input.k) + std::max(0, tuning.extra_candidates));
-  const int wanted =
-      static_cast<int>(std::min<int64_t>(kernels::kMaxSelectQueue, candidates));
+  const int wanted = static_cast<int>(std::min<int64_t>(kernels::kMaxSelectQueue, candidates));
   base.queue_length = kernels::select_queue_length(wanted);
   base.l2 = input.metric == Metric::l2;
 
@@ -205,9 +204,8 @@ KnnPlan plan_knn(const KnnPlanInput& input, const CudaTuning& tuning) {
 double host_staging_bytes(int64_t rows, int64_t cols, int k, const CudaTuning& tuning) {
   const int64_t max_query = tuning.max_query_rows > 0 ? tuning.max_query_rows : kDefaultQueryRows;
   const double query_rows = static_cast<double>(std::min(rows, max_query));
-  const double upload_rows = static_cast<double>(
-      std::clamp<int64_t>(kUploadChunkBytes / (std::max<int64_t>(cols, 1) * 4), 1,
-                          std::max<int64_t>(rows, 1)));
+  const double upload_rows = static_cast<double>(std::clamp<int64_t>(
+      kUploadChunkBytes / (std::max<int64_t>(cols, 1) * 4), 1, std::max<int64_t>(rows, 1)));
   const double per_row = std::max(static_cast<double>(k) * 12, kernels::kMaxSelectQueue * 4.0);
   return 2 * query_rows * per_row + 2 * upload_rows * static_cast<double>(cols) * 4;
 }

@@ -29,8 +29,7 @@ __global__ void __launch_bounds__(kThreads)
     const float* distances = tile.values + r * tile.k;
     for (int j = 0; j < tile.k; ++j) {
       const int64_t other = neighbors[j];
-      if (other < 0 || other >= tile.total_rows ||
-          !(static_cast<double>(distances[j]) <= eps)) {
+      if (other < 0 || other >= tile.total_rows || !(static_cast<double>(distances[j]) <= eps)) {
         break;
       }
       if (core[other] != 0) {

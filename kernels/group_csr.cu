@@ -40,8 +40,8 @@ struct MinFloat {
 template <typename In, typename Out, typename Op>
 cudaError_t reduce_members(const GroupCsr& csr, int64_t members, In row_values, Out* out, Op op,
                            TempMemory& temp, cudaStream_t stream) {
-  if (members < 0 || (members > 0 && (csr.member_rows == nullptr ||
-                                      csr.member_label == nullptr || out == nullptr))) {
+  if (members < 0 || (members > 0 && (csr.member_rows == nullptr || csr.member_label == nullptr ||
+                                      out == nullptr))) {
     return cudaErrorInvalidValue;
   }
   if (members == 0) return cudaSuccess;
@@ -59,9 +59,9 @@ cudaError_t reduce_members(const GroupCsr& csr, int64_t members, In row_values, 
 cudaError_t group_csr(const int64_t* label, int64_t rows, const GroupCsr& csr, int64_t* members,
                       int64_t* groups, TempMemory& temp, cudaStream_t stream) {
   if (rows < 0 || members == nullptr || groups == nullptr ||
-      (rows > 0 && (label == nullptr || csr.member_rows == nullptr ||
-                    csr.member_label == nullptr || csr.group_label == nullptr ||
-                    csr.group_size == nullptr || csr.group_offset == nullptr))) {
+      (rows > 0 &&
+       (label == nullptr || csr.member_rows == nullptr || csr.member_label == nullptr ||
+        csr.group_label == nullptr || csr.group_size == nullptr || csr.group_offset == nullptr))) {
     return cudaErrorInvalidValue;
   }
   *members = 0;
@@ -72,8 +72,8 @@ cudaError_t group_csr(const int64_t* label, int64_t rows, const GroupCsr& csr, i
     const auto policy = thrust_policy(allocator, stream);
     // Members in row order, then a stable sort by label keeps rows increasing within a group.
     int64_t* end = thrust::copy_if(policy, thrust::counting_iterator<int64_t>(0),
-                                   thrust::counting_iterator<int64_t>(rows), label,
-                                   csr.member_rows, HasGroup());
+                                   thrust::counting_iterator<int64_t>(rows), label, csr.member_rows,
+                                   HasGroup());
     const int64_t m = end - csr.member_rows;
     *members = m;
     if (m == 0) return;
@@ -91,20 +91,17 @@ cudaError_t group_csr(const int64_t* label, int64_t rows, const GroupCsr& csr, i
 }
 
 cudaError_t group_sum_rows(const GroupCsr& csr, int64_t members, const int64_t* row_values,
-                           int64_t* out, TempMemory& temp,
-                           cudaStream_t stream) {
+                           int64_t* out, TempMemory& temp, cudaStream_t stream) {
   return reduce_members(csr, members, row_values, out, thrust::plus<int64_t>(), temp, stream);
 }
 
 cudaError_t group_sum_rows(const GroupCsr& csr, int64_t members, const double* row_values,
-                           double* out, TempMemory& temp,
-                           cudaStream_t stream) {
+                           double* out, TempMemory& temp, cudaStream_t stream) {
   return reduce_members(csr, members, row_values, out, thrust::plus<double>(), temp, stream);
 }
 
 cudaError_t group_min_rows(const GroupCsr& csr, int64_t members, const float* row_values,
-                           float* out, TempMemory& temp,
-                           cudaStream_t stream) {
+                           float* out, TempMemory& temp, cudaStream_t stream) {
   return reduce_members(csr, members, row_values, out, MinFloat(), temp, stream);
 }
 
@@ -121,8 +118,8 @@ cudaError_t group_first_rows(const GroupCsr& csr, int64_t groups, int64_t* out,
   }
   if (groups == 0) return cudaSuccess;
   return thrust_status([&] {
-    thrust::gather(thrust::cuda::par_nosync.on(stream), csr.group_offset,
-                   csr.group_offset + groups, csr.member_rows, out);
+    thrust::gather(thrust::cuda::par_nosync.on(stream), csr.group_offset, csr.group_offset + groups,
+                   csr.member_rows, out);
   });
 }
 
@@ -142,8 +139,8 @@ cudaError_t group_index_of_labels(const GroupCsr& csr, int64_t groups, int64_t r
   });
 }
 
-cudaError_t exclusive_scan_total(const int64_t* values, int64_t count, int64_t* out,
-                                 int64_t* total, TempMemory& temp, cudaStream_t stream) {
+cudaError_t exclusive_scan_total(const int64_t* values, int64_t count, int64_t* out, int64_t* total,
+                                 TempMemory& temp, cudaStream_t stream) {
   if (count < 0 || total == nullptr || (count > 0 && (values == nullptr || out == nullptr))) {
     return cudaErrorInvalidValue;
   }

@@ -48,7 +48,7 @@ cudaError_t group_index_of_labels(const GroupCsr& csr, int64_t groups, int64_t r
                                   int32_t* group_of_label, cudaStream_t stream);
 
 /// Exclusive scan of values[0, count) into out (int64); writes the total to the host.
-cudaError_t exclusive_scan_total(const int64_t* values, int64_t count, int64_t* out,
-                                 int64_t* total, TempMemory& temp, cudaStream_t stream);
+cudaError_t exclusive_scan_total(const int64_t* values, int64_t count, int64_t* out, int64_t* total,
+                                 TempMemory& temp, cudaStream_t stream);
 
 }  // namespace unfriend::kernels

@@ -102,8 +102,8 @@ cudaError_t pack_member_values(const int64_t* member_label, const int64_t* membe
   });
 }
 
-cudaError_t sort_keys(uint64_t* keys, int64_t count, bool unique, int64_t* kept,
-                      TempMemory& temp, cudaStream_t stream) {
+cudaError_t sort_keys(uint64_t* keys, int64_t count, bool unique, int64_t* kept, TempMemory& temp,
+                      cudaStream_t stream) {
   if (count < 0 || kept == nullptr || (count > 0 && keys == nullptr)) return cudaErrorInvalidValue;
   *kept = count;
   if (count == 0) return cudaSuccess;
@@ -134,10 +134,10 @@ cudaError_t keyed_medians(const uint64_t* keys, int64_t count, const int32_t* gr
                           double* median, int64_t* value_count, int64_t* segment_label,
                           int64_t* segment_count, int64_t* segment_offset, TempMemory& temp,
                           cudaStream_t stream) {
-  if (count < 0 || (count > 0 && (keys == nullptr || group_of_label == nullptr ||
-                                  median == nullptr || value_count == nullptr ||
-                                  segment_label == nullptr || segment_count == nullptr ||
-                                  segment_offset == nullptr))) {
+  if (count < 0 ||
+      (count > 0 && (keys == nullptr || group_of_label == nullptr || median == nullptr ||
+                     value_count == nullptr || segment_label == nullptr ||
+                     segment_count == nullptr || segment_offset == nullptr))) {
     return cudaErrorInvalidValue;
   }
   if (count == 0) return cudaSuccess;
@@ -146,9 +146,9 @@ cudaError_t keyed_medians(const uint64_t* keys, int64_t count, const int32_t* gr
     ThrustTempAllocator allocator(temp);
     const auto policy = thrust_policy(allocator, stream);
     auto labels = thrust::make_transform_iterator(keys, LabelOf());
-    auto runs = thrust::reduce_by_key(policy, labels, labels + count,
-                                      thrust::constant_iterator<int64_t>(1), segment_label,
-                                      segment_count);
+    auto runs =
+        thrust::reduce_by_key(policy, labels, labels + count, thrust::constant_iterator<int64_t>(1),
+                              segment_label, segment_count);
     segments = runs.first - segment_label;
     thrust::exclusive_scan(policy, segment_count, segment_count + segments, segment_offset);
   });

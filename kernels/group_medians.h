@@ -18,8 +18,8 @@ cudaError_t pack_member_values(const int64_t* member_label, const int64_t* membe
                                cudaStream_t stream);
 
 /// Sorts keys[0, count) and, with unique, drops repeats; *kept (host) = entries left.
-cudaError_t sort_keys(uint64_t* keys, int64_t count, bool unique, int64_t* kept,
-                      TempMemory& temp, cudaStream_t stream);
+cudaError_t sort_keys(uint64_t* keys, int64_t count, bool unique, int64_t* kept, TempMemory& temp,
+                      cudaStream_t stream);
 
 /// In place, keys (label << 32 | row) become pack(label, row_value[row]); entries whose value
 /// is not finite are dropped (order kept). *kept (host) = entries left.

@@ -32,8 +32,8 @@ __global__ void match_kernel(const int64_t* account_offsets, const uint32_t* acc
 cudaError_t lockstep_match(const int64_t* account_offsets, const uint32_t* account_slot,
                            const int64_t* account_time, const int32_t* distinct_slots,
                            const int64_t* slot_first_time, const uint32_t* pair_a,
-                           const uint32_t* pair_b, int64_t pairs, LockstepRule rule,
-                           PairMatch* out, cudaStream_t stream) {
+                           const uint32_t* pair_b, int64_t pairs, LockstepRule rule, PairMatch* out,
+                           cudaStream_t stream) {
   if (pairs <= 0) return cudaSuccess;
   match_kernel<<<grid_stride_blocks(pairs, kMatchThreads), kMatchThreads, 0, stream>>>(
       account_offsets, account_slot, account_time, distinct_slots, slot_first_time, pair_a, pair_b,

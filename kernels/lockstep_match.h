@@ -15,7 +15,7 @@ namespace unfriend::kernels {
 cudaError_t lockstep_match(const int64_t* account_offsets, const uint32_t* account_slot,
                            const int64_t* account_time, const int32_t* distinct_slots,
                            const int64_t* slot_first_time, const uint32_t* pair_a,
-                           const uint32_t* pair_b, int64_t pairs,
-                           LockstepRule rule, PairMatch* out, cudaStream_t stream);
+                           const uint32_t* pair_b, int64_t pairs, LockstepRule rule, PairMatch* out,
+                           cudaStream_t stream);
 
 }  // namespace unfriend::kernels

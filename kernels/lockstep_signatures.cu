@@ -27,7 +27,8 @@ __global__ void signatures_kernel(const int64_t* account_offsets, const uint32_t
       for (int64_t e = account_offsets[a]; e < account_offsets[a + 1]; ++e) {
         const int64_t t = account_time[e] - first_time;
         for (int grid = 0; grid < 2; ++grid) {
-          const uint64_t v = minhash_value(lockstep_token(account_slot[e], t, grid, tolerance), seed_h);
+          const uint64_t v =
+              minhash_value(lockstep_token(account_slot[e], t, grid, tolerance), seed_h);
           best = v < best ? v : best;
         }
       }
@@ -39,14 +40,13 @@ __global__ void signatures_kernel(const int64_t* account_offsets, const uint32_t
 }  // namespace
 
 cudaError_t lockstep_signatures(const int64_t* account_offsets, const uint32_t* account_slot,
-                                const int64_t* account_time, const uint8_t* eligible,
-                                int64_t first, int64_t count, int64_t first_time, int hashes,
-                                uint64_t seed, int64_t tolerance, uint64_t* signature,
-                                cudaStream_t stream) {
+                                const int64_t* account_time, const uint8_t* eligible, int64_t first,
+                                int64_t count, int64_t first_time, int hashes, uint64_t seed,
+                                int64_t tolerance, uint64_t* signature, cudaStream_t stream) {
   if (count <= 0 || hashes <= 0) return cudaSuccess;
   signatures_kernel<<<grid_stride_blocks(count * hashes, kSignatureThreads), kSignatureThreads, 0,
-                      stream>>>(account_offsets, account_slot, account_time, eligible, first,
-                                count, first_time, hashes, seed, tolerance, signature);
+                      stream>>>(account_offsets, account_slot, account_time, eligible, first, count,
+                                first_time, hashes, seed, tolerance, signature);
   return cudaGetLastError();
 }
 

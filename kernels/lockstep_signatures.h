@@ -13,9 +13,8 @@ namespace unfriend::kernels {
 /// eligible[a] == 0. account_offsets, account_slot and account_time as in ActionIndex (the
 /// offsets of the whole index; time relative to the log's first action is computed here).
 cudaError_t lockstep_signatures(const int64_t* account_offsets, const uint32_t* account_slot,
-                                const int64_t* account_time, const uint8_t* eligible,
-                                int64_t first, int64_t count, int64_t first_time, int hashes,
-                                uint64_t seed, int64_t tolerance, uint64_t* signature,
-                                cudaStream_t stream);
+                                const int64_t* account_time, const uint8_t* eligible, int64_t first,
+                                int64_t count, int64_t first_time, int hashes, uint64_t seed,
+                                int64_t tolerance, uint64_t* signature, cudaStream_t stream);
 
 }  // namespace unfriend::kernels

@@ -14,8 +14,8 @@
 #include <unordered_set>
 
 #include "host/core/error.h"
-#include "host/io/h5_writer.h"
 #include "host/io/h5_reader.h"
+#include "host/io/h5_writer.h"
 #include "host/synth/action_synth.h"
 #include "tests/test_support.h"
 

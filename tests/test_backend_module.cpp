@@ -98,8 +98,8 @@ TEST_F(BackendModule, ModuleWhoseLibrariesAreMissingSweepsOnCpu) {
   fs::create_directories(dir_ + "/bin/lib");
   fs::copy_file(UNFRIEND_FIXTURE_MODULE_MISSING_LIBRARY,
                 dir_ + "/bin/lib/" + cuda_module_file_name());
-  expect_cpu_sweep_naming(binary, std::string(UNFRIEND_FIXTURE_ABSENT_LIBRARY) +
-                                      ": cannot open shared object file");
+  expect_cpu_sweep_naming(
+      binary, std::string(UNFRIEND_FIXTURE_ABSENT_LIBRARY) + ": cannot open shared object file");
 }
 
 TEST_F(BackendModule, OverrideNamesTheOnlyPlaceLookedAt) {
@@ -109,11 +109,11 @@ TEST_F(BackendModule, OverrideNamesTheOnlyPlaceLookedAt) {
 }
 
 TEST_F(BackendModule, ModuleFromAnotherBuildIsRefused) {
-  expect_cpu_sweep_naming(UNFRIEND_BINARY,
-                          std::string(UNFRIEND_FIXTURE_MODULE_OTHER_BUILD) +
-                              " is from another build of unfriend (build 0.0.0-other-build",
-                          std::string("UNFRIEND_CUDA_MODULE=") +
-                              quote(UNFRIEND_FIXTURE_MODULE_OTHER_BUILD));
+  expect_cpu_sweep_naming(
+      UNFRIEND_BINARY,
+      std::string(UNFRIEND_FIXTURE_MODULE_OTHER_BUILD) +
+          " is from another build of unfriend (build 0.0.0-other-build",
+      std::string("UNFRIEND_CUDA_MODULE=") + quote(UNFRIEND_FIXTURE_MODULE_OTHER_BUILD));
   expect_cpu_sweep_naming(
       UNFRIEND_BINARY,
       std::string(UNFRIEND_FIXTURE_MODULE_OTHER_ABI) + " has module ABI " +
@@ -163,8 +163,8 @@ TEST_F(BackendModule, BinaryLinksOnlyHostLibraries) {
   }
 #ifdef UNFRIEND_HAVE_CUDA
   // The same look finds cuBLAS in the module.
-  test::CommandResult module = test::run_command(std::string("ldd ") +
-                                                 quote(UNFRIEND_CUDA_MODULE_PATH));
+  test::CommandResult module =
+      test::run_command(std::string("ldd ") + quote(UNFRIEND_CUDA_MODULE_PATH));
   EXPECT_NE(module.out.find("libcublas"), std::string::npos) << module.out;
 #endif
 }

@@ -172,7 +172,7 @@ class BackendTest : public test::BackendCase {
   double tol_ = 1e-5;
 };
 
-const Metric k_metrics[] = {Metric::cosine, Metric::inner_product, Metric::l2};
+const Metric kMetrics[] = {Metric::cosine, Metric::inner_product, Metric::l2};
 
 TEST_P(BackendTest, SaysHowItWillSearchForTheMemoryPlan) {
   KnnParams params;
@@ -205,7 +205,7 @@ TEST_P(BackendTest, ExactKnnMatchesNaiveOnAwkwardSizes) {
       {1, 3, {1, 4}},         {2, 13, {1, 2, 5}},  {1000, 3, {1, 32}}, {1000, 13, {5, 1000}},
       {1000, 65, {32, 1003}}, {4099, 13, {1, 32}}, {4099, 65, {32}}};
   for (const Case& c : cases) {
-    for (Metric metric : k_metrics) {
+    for (Metric metric : kMetrics) {
       std::vector<float> values = make_data(c.rows, c.cols, uint64_t(c.rows * 31 + c.cols), metric);
       std::vector<KnnGraph> graphs;
       for (int k : c.ks) {
@@ -379,8 +379,8 @@ struct HandGraph {
     graph.rows = 7;
     graph.k = 2;
     graph.neighbors = {1, 2, 0, 2, 1, 0, 1, 5, 6, 3, 6, 3, 5, 4};
-    distances = {0.1f, 0.2f, 0.1f, 0.15f, 0.15f, 0.2f, 0.3f, 0.4f,
-                 0.6f, 0.7f, 0.2f, 0.4f, 0.2f, 0.6f};
+    distances = {0.1f, 0.2f, 0.1f, 0.15f, 0.15f, 0.2f, 0.3f,
+                 0.4f, 0.6f, 0.7f, 0.2f,  0.4f,  0.2f, 0.6f};
     for (float d : distances) graph.similarity.push_back(1.f - d);
     core_distance = {0.2f, 0.15f, 0.2f, 0.9f, 0.7f, 0.4f, 0.45f};
   }
@@ -521,14 +521,14 @@ void expect_same_table(const GroupTable& got, const GroupTable& want, const std:
 TEST_P(BackendTest, DensityLabelsAndGroupStatisticsEqualTheCpuReference) {
   for (int64_t rows : {1, 2, 9, 1000, 4099}) {
     const int64_t cols = 13;
-    const std::vector<float> values = clustered_data(rows, cols, std::max<int>(1, int(rows / 60)),
-                                                     uint64_t(rows));
+    const std::vector<float> values =
+        clustered_data(rows, cols, std::max<int>(1, int(rows / 60)), uint64_t(rows));
     const KnnGraph graph = exact_knn(values, cols, 10, Metric::cosine);
     std::vector<float> distances, core_distance;
     cosine_distances(graph, 8, &distances, &core_distance);
     for (double eps : {0.0, 0.05, 0.15, 0.4, 3.0}) {
-      const std::string what = GetParam() + " N=" + std::to_string(rows) + " eps " +
-                               std::to_string(eps);
+      const std::string what =
+          GetParam() + " N=" + std::to_string(rows) + " eps " + std::to_string(eps);
       const DensityLabels got = backend_->density_labels(graph, distances, core_distance, eps);
       const DensityLabels want = cpu_density_labels(graph, distances, core_distance, eps);
       EXPECT_EQ(got.core, want.core) << what;

@@ -6,15 +6,15 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "host/io/h5_writer.h"
 #include "host/io/h5_reader.h"
+#include "host/io/h5_writer.h"
 #include "tests/test_support.h"
 
 namespace unfriend {
@@ -156,7 +156,8 @@ TEST_F(BadInput, BrokenGzipChunk) {
   EXPECT_EQ(r.exit_code, 2) << r.err;
   size_t error_lines = 0;
   std::istringstream lines(r.err);
-  for (std::string line; std::getline(lines, line);) error_lines += line.find("error") != std::string::npos;
+  for (std::string line; std::getline(lines, line);)
+    error_lines += line.find("error") != std::string::npos;
   EXPECT_EQ(error_lines, 1u) << r.err;
   EXPECT_FALSE(fs::exists(out_));
 }
@@ -165,7 +166,8 @@ TEST_F(BadInput, BrokenChunkWithSmallBlocksNamesTheRows) {
   const std::string path = dir_ + "/broken.h5";
   write_features(path, test::random_normal(1001, 7, 22), 1001, 7, 64, 6);
   break_one_chunk(path, 5);  // rows 320..383
-  const std::string err = expect_refused(path, "broken.h5", {"cannot read rows "}, "--block-rows 64");
+  const std::string err =
+      expect_refused(path, "broken.h5", {"cannot read rows "}, "--block-rows 64");
   // The named rows lie in the broken chunk (the reader may narrow a failed block down).
   long long first = -1, last = -1;
   const size_t at = err.find("cannot read rows ");
@@ -240,8 +242,8 @@ TEST_F(BadInput, MillionsOfFeaturesRefusedUpFrontUnderMaxMemory) {
   const std::string path = dir_ + "/wide.h5";
   write_declared(path, H5T_IEEE_F32LE, {100000, 3000000}, {1, 65536});
   ASSERT_LT(fs::file_size(path), 1u << 20);
-  const std::string err = expect_refused(path, "wide.h5", {"100000", "3000000", "--max-memory"},
-                                         "--max-memory 1G");
+  const std::string err =
+      expect_refused(path, "wide.h5", {"100000", "3000000", "--max-memory"}, "--max-memory 1G");
   EXPECT_NE(err.find("GiB"), std::string::npos) << err;  // the needed size, in people's units
 }
 

@@ -76,13 +76,13 @@ TEST(Cohesion, NetworkStaysInBothHalvesCommunityOnlyInItsOwn) {
   const World w = make_world(7);
   CohesionOptions options;
   options.max_queries = 1000;  // every member
-  const auto c = split_cohesion(w.matrix.view(), Metric::cosine, respect_halves(), w.label, 2,
-                                options);
+  const auto c =
+      split_cohesion(w.matrix.view(), Metric::cosine, respect_halves(), w.label, 2, options);
   ASSERT_EQ(c.size(), 2u);
   EXPECT_GE(c[0][0], 0.95);
   EXPECT_GE(c[0][1], 0.95);
-  EXPECT_GE(c[1][0], 0.7);   // the half with the community's own respect
-  EXPECT_LE(c[1][1], 0.1);   // the other half: its members scatter among everyone
+  EXPECT_GE(c[1][0], 0.7);  // the half with the community's own respect
+  EXPECT_LE(c[1][1], 0.1);  // the other half: its members scatter among everyone
 }
 
 TEST(Cohesion, SampledMembersGiveTheSameVerdict) {
@@ -103,7 +103,8 @@ TEST(Cohesion, ThePartitionedSearchOfLargeInputsGivesTheSameVerdicts) {
   CohesionOptions exact, partitioned;
   exact.max_queries = partitioned.max_queries = 1000;
   partitioned.exact_max_rows = 100;  // 3,000 rows: searched through the IVF partition
-  const auto a = split_cohesion(w.matrix.view(), Metric::cosine, respect_halves(), w.label, 2, exact);
+  const auto a =
+      split_cohesion(w.matrix.view(), Metric::cosine, respect_halves(), w.label, 2, exact);
   const auto b =
       split_cohesion(w.matrix.view(), Metric::cosine, respect_halves(), w.label, 2, partitioned);
   for (int s = 0; s < 2; ++s) {

@@ -66,9 +66,9 @@ std::string gpu_skip_reason() {
   return "no usable GPU: " + reason;
 }
 
-#define SKIP_WITHOUT_GPU()                                          \
-  do {                                                              \
-    const std::string skip_reason_ = gpu_skip_reason();             \
+#define SKIP_WITHOUT_GPU()                                           \
+  do {                                                               \
+    const std::string skip_reason_ = gpu_skip_reason();              \
     if (!skip_reason_.empty()) UNFRIEND_SKIP_GPU_CASE(skip_reason_); \
   } while (0)
 
@@ -902,10 +902,10 @@ TEST(ThrustTemporaries, ComeFromTheStackAndATinyBudgetFailsWithRuntimeFailure) {
       DeviceBuffer<uint64_t> d_keys = to_device(keys);
       int64_t kept = 0;
       try {
-        const cudaError_t status = kernels::sort_keys(d_keys.data(), count, true, &kept, temp,
-                                                      nullptr);
-        FAIL() << "a 4 KiB budget held the temporaries of sorting " << count
-               << " keys (status " << cudaGetErrorName(status) << ")";
+        const cudaError_t status =
+            kernels::sort_keys(d_keys.data(), count, true, &kept, temp, nullptr);
+        FAIL() << "a 4 KiB budget held the temporaries of sorting " << count << " keys (status "
+               << cudaGetErrorName(status) << ")";
       } catch (const RuntimeFailure& e) {
         EXPECT_NE(std::string(e.what()).find("GPU stack"), std::string::npos) << e.what();
       }
@@ -1346,7 +1346,7 @@ TEST(PrepareKernels, StandardizeNormalizeAndNormsAreBitIdentical) {
     Matrix host(rows, cols);
     host.values = feature_rows(rows, cols, 17 + cols);
     std::fill_n(host.row(7), cols, 0.f);  // stays zero through the normalisation
-    host.row(11)[0] = 1e30f;  // clipped, on both sides alike
+    host.row(11)[0] = 1e30f;              // clipped, on both sides alike
     const FeatureStats stats = column_stats(host);
     DeviceBuffer<float> d_rows = to_device(host.values);
     DeviceBuffer<double> d_location = to_device(stats.location), d_scale = to_device(stats.scale);

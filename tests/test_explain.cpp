@@ -6,8 +6,8 @@
 #include <fstream>
 #include <set>
 
-#include "host/io/h5_writer.h"
 #include "host/io/h5_reader.h"
+#include "host/io/h5_writer.h"
 #include "host/report/explain.h"
 #include "host/report/result_file.h"
 #include "tests/test_support.h"
@@ -23,15 +23,19 @@ class Explain : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new std::string(test::scratch_dir());
     data_ = *dir_ + "/synth.h5";
-    ASSERT_EQ(run_unfriend("-q synth -o " + quote(data_) + " --rows 8000 --dims 24 --seed 8").exit_code, 0);
+    ASSERT_EQ(
+        run_unfriend("-q synth -o " + quote(data_) + " --rows 8000 --dims 24 --seed 8").exit_code,
+        0);
     // A strict configuration rejects some density clusters, so that both kinds of account and
     // every rejection show up.
     strict_config_ = *dir_ + "/strict.toml";
-    std::ofstream(strict_config_) << "[clusters]\nmin_tightness = 3.0\nmin_cohesion = 0.9\nmin_size = 30\n";
+    std::ofstream(strict_config_)
+        << "[clusters]\nmin_tightness = 3.0\nmin_cohesion = 0.9\nmin_size = 30\n";
     for (const std::string& cfg : {std::string(), strict_config_}) {
       const std::string out = *dir_ + (cfg.empty() ? "/default.h5" : "/strict.h5");
       auto r = run_unfriend("-q sweep " + quote(data_) + " -o " + quote(out) +
-                            " --backend cpu --no-checkpoint" + (cfg.empty() ? "" : " --config " + quote(cfg)));
+                            " --backend cpu --no-checkpoint" +
+                            (cfg.empty() ? "" : " --config " + quote(cfg)));
       ASSERT_EQ(r.exit_code, 0) << r.err;
     }
   }
@@ -101,7 +105,9 @@ TEST_F(Explain, RejectedDensityGroupsSayWhichTestFailed) {
     request.account = result.account_id[row];
     const auto e = explain_account(result, request);
     const std::string test = e["missed"][0]["test"].get<std::string>();
-    const std::string expected = why == "too_small" ? "size" : why == "not_tighter" ? "tightness" : "cohesion";
+    const std::string expected = why == "too_small"     ? "size"
+                                 : why == "not_tighter" ? "tightness"
+                                                        : "cohesion";
     EXPECT_NE(test.find(expected), std::string::npos) << why << ": " << e.dump();
     ++checked;
   }
@@ -124,7 +130,8 @@ TEST_F(Explain, CliTextJsonInputDetailAndUnknownIds) {
   EXPECT_TRUE(e["nearest"][0]["same_dup_group"].get<bool>()) << e.dump();
   EXPECT_FALSE(e["alike_features"].empty());
   ASSERT_FALSE(e["nearest_members"].empty());
-  EXPECT_GE(e["nearest_members"][0]["similarity"].get<double>(), e["thresholds"]["duplicate_similarity"].get<double>());
+  EXPECT_GE(e["nearest_members"][0]["similarity"].get<double>(),
+            e["thresholds"]["duplicate_similarity"].get<double>());
   // Without the input, a cluster member's alike features come from the recorded profile.
   int64_t cluster_member = -1;
   for (size_t row = 0; row < result.accounts() && cluster_member < 0; ++row) {
@@ -155,8 +162,11 @@ TEST(ExplainCampaigns, SharedActionsOfACampaignMember) {
   const std::string dir = test::scratch_dir();
   const std::string actions = dir + "/actions.h5", raw = dir + "/raw.h5", features = dir + "/f.h5",
                     out = dir + "/out.h5";
-  ASSERT_EQ(run_unfriend("-q synth --actions -o " + quote(actions) + " --rows 4000 --seed 4").exit_code, 0);
-  ASSERT_EQ(run_unfriend("-q synth -o " + quote(raw) + " --rows 4000 --dims 16 --seed 6").exit_code, 0);
+  ASSERT_EQ(
+      run_unfriend("-q synth --actions -o " + quote(actions) + " --rows 4000 --seed 4").exit_code,
+      0);
+  ASSERT_EQ(run_unfriend("-q synth -o " + quote(raw) + " --rows 4000 --dims 16 --seed 6").exit_code,
+            0);
   {
     const H5Reader in(raw), log(actions);
     const auto values = in.read_float32("/accounts/features");
@@ -175,8 +185,8 @@ TEST(ExplainCampaigns, SharedActionsOfACampaignMember) {
     if (result.campaign[row] >= 0) member = result.account_id[row];
   }
   ASSERT_GE(member, 0) << "no campaign found";
-  r = run_unfriend("explain " + quote(out) + " --account " + std::to_string(member) + " --actions " +
-                   quote(actions) + " --json");
+  r = run_unfriend("explain " + quote(out) + " --account " + std::to_string(member) +
+                   " --actions " + quote(actions) + " --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto e = nlohmann::json::parse(r.out);
   bool found = false;

@@ -45,7 +45,8 @@ class FuzzReplay : public ::testing::TestWithParam<Target> {
     for (const fs::path& file : files) {
       SCOPED_TRACE(file.string());
       std::ifstream in(file, std::ios::binary);
-      const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      const std::string bytes((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
       try {
         GetParam().run(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
       } catch (const std::exception& e) {
@@ -65,12 +66,13 @@ TEST_P(FuzzReplay, SeedCorpusIsHandled) {
   EXPECT_GT(replay("corpus"), 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Targets, FuzzReplay,
-    ::testing::Values(Target{"fuzz_config", fuzz::config_input},
-                      Target{"fuzz_csv_import", fuzz::csv_import_input},
-                      Target{"fuzz_hdf5_input", fuzz::hdf5_input}),
-    [](const ::testing::TestParamInfo<Target>& info) { return std::string(info.param.name); });
+INSTANTIATE_TEST_SUITE_P(Targets, FuzzReplay,
+                         ::testing::Values(Target{"fuzz_config", fuzz::config_input},
+                                           Target{"fuzz_csv_import", fuzz::csv_import_input},
+                                           Target{"fuzz_hdf5_input", fuzz::hdf5_input}),
+                         [](const ::testing::TestParamInfo<Target>& info) {
+                           return std::string(info.param.name);
+                         });
 
 }  // namespace
 }  // namespace unfriend

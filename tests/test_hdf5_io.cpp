@@ -22,8 +22,8 @@
 #include "host/core/error.h"
 #include "host/io/feature_reader.h"
 #include "host/io/float16.h"
-#include "host/io/h5_writer.h"
 #include "host/io/h5_reader.h"
+#include "host/io/h5_writer.h"
 #include "host/io/inspect.h"
 #include "tests/test_support.h"
 

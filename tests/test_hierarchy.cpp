@@ -3,6 +3,7 @@
 // planted groups (a tight group alike in every feature inside a loose population is found; a
 // group alike in one feature only is not).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -11,8 +12,6 @@
 #include <random>
 #include <string>
 #include <vector>
-
-#include <unistd.h>
 
 #include "host/core/backend.h"
 #include "host/core/error.h"
@@ -23,7 +22,6 @@
 #include "host/pipeline/cluster_selection.h"
 #include "host/pipeline/density.h"
 #include "host/pipeline/hierarchy.h"
-
 #include "tests/backend_case.h"
 #include "tests/test_support.h"
 
@@ -66,7 +64,8 @@ RandomGraph random_graph(int64_t n, int k, uint64_t seed) {
     }
   }
   g.core.resize(size_t(n));
-  for (int64_t i = 0; i < n; ++i) g.core[size_t(i)] = g.distances[size_t(i * k + std::min(2, k - 1))];
+  for (int64_t i = 0; i < n; ++i)
+    g.core[size_t(i)] = g.distances[size_t(i * k + std::min(2, k - 1))];
   if (n > 3) g.core[3] = kInf;  // a row without a core distance joins nothing
   return g;
 }
@@ -83,7 +82,8 @@ SpanningForest naive_forest(const RandomGraph& g) {
     for (int j = 0; j < k; ++j) {
       const int64_t o = g.graph.neighbors[size_t(i * k + j)];
       if (o < 0) continue;
-      const float w = mutual_reachability(g.distances[size_t(i * k + j)], g.core[size_t(i)], g.core[size_t(o)]);
+      const float w =
+          mutual_reachability(g.distances[size_t(i * k + j)], g.core[size_t(i)], g.core[size_t(o)]);
       if (std::isfinite(w)) edges.push_back({w, std::min(i, o), std::max(i, o)});
     }
   }
@@ -148,9 +148,9 @@ TEST(RequireGpu, ACudaCaseThatCannotRunFailsInsteadOfSkipping) {
     GTEST_SKIP() << "a usable GPU is present: the CUDA case runs";
   } catch (const InputError&) {
   }
-  const test::CommandResult r = test::run_command(
-      "UNFRIEND_REQUIRE_GPU=1 /proc/" + std::to_string(::getpid()) +
-      "/exe --gtest_filter=Backends/ForestTest.RejectsMalformedInput/cuda");
+  const test::CommandResult r =
+      test::run_command("UNFRIEND_REQUIRE_GPU=1 /proc/" + std::to_string(::getpid()) +
+                        "/exe --gtest_filter=Backends/ForestTest.RejectsMalformedInput/cuda");
   EXPECT_NE(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("UNFRIEND_REQUIRE_GPU=1 but the GPU case cannot run"), std::string::npos)
       << r.out;
@@ -225,7 +225,8 @@ World planted_world(int64_t genuine, int64_t cols, uint64_t seed) {
   for (int64_t i = 0; i < n; ++i) {
     double s = 0;
     for (int64_t f = 0; f < cols; ++f) s += double(w.features.row(i)[f]) * w.features.row(i)[f];
-    for (int64_t f = 0; f < cols; ++f) w.features.row(i)[f] = float(w.features.row(i)[f] / std::sqrt(s));
+    for (int64_t f = 0; f < cols; ++f)
+      w.features.row(i)[f] = float(w.features.row(i)[f] / std::sqrt(s));
   }
   return w;
 }
@@ -250,7 +251,8 @@ TEST(ClusterSelection, FindsTheNetworkNotTheCommunity) {
   const AlikenessModel null_model = fit_alikeness(w.features.view(), graph, options, {}, core);
   ASSERT_FALSE(null_model.sizes.empty());
   ASSERT_FALSE(null_model.tightness_median.empty());
-  const ClusterSelection selection = select_clusters(tree, w.features.view(), null_model, CoordinationTest{});
+  const ClusterSelection selection =
+      select_clusters(tree, w.features.view(), null_model, CoordinationTest{});
   int64_t network = 0, community = 0, genuine = 0;
   for (int64_t i = 0; i < graph.rows; ++i) {
     if (selection.label[size_t(i)] < 0) continue;
@@ -267,7 +269,8 @@ TEST(ClusterSelection, FindsTheNetworkNotTheCommunity) {
   EXPECT_GE(found.breadth, 0.9);
   EXPECT_GE(found.alike_features.size(), 11u);
   // Determinism: the same input gives the same selection.
-  const ClusterSelection again = select_clusters(tree, w.features.view(), null_model, CoordinationTest{});
+  const ClusterSelection again =
+      select_clusters(tree, w.features.view(), null_model, CoordinationTest{});
   EXPECT_EQ(again.label, selection.label);
 }
 
@@ -284,7 +287,10 @@ TEST(Alikeness, BreadthCountsOnlyFeaturesMoreAlikeThanOrdinaryNeighbourhoods) {
   EXPECT_EQ(model.informative_features, 8);
   FeatureMoments network(8), community(8), genuine(8);
   for (int64_t i = 0; i < w.features.rows; ++i) {
-    (w.kind[size_t(i)] == 1 ? network : w.kind[size_t(i)] == 2 ? community : genuine).add(w.features.row(i));
+    (w.kind[size_t(i)] == 1   ? network
+     : w.kind[size_t(i)] == 2 ? community
+                              : genuine)
+        .add(w.features.row(i));
   }
   std::vector<int32_t> alike;
   EXPECT_DOUBLE_EQ(model.breadth(network, &alike), 1.0);

@@ -1,5 +1,5 @@
-// The CPU kNN graph (our tiled exact search, FAISS IVF and HNSW) against a naive double-precision brute force, the
-// recall measurement, and the bigann10k ground truth computed by someone else.
+// The CPU kNN graph (our tiled exact search, FAISS IVF and HNSW) against a naive double-precision
+// brute force, the recall measurement, and the bigann10k ground truth computed by someone else.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -7,8 +7,8 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
-#include <map>
 #include <limits>
+#include <map>
 #include <numeric>
 #include <random>
 #include <set>
@@ -21,12 +21,12 @@
 #include "host/core/knn_graph.h"
 #include "host/core/progress.h"
 #include "host/cpu/cpu_backend.h"
-#include "host/cpu/exact_knn.h"
 #include "host/cpu/cpu_knn.h"
+#include "host/cpu/exact_knn.h"
 #include "host/cpu/ivf_knn.h"
-#include "host/cpu/reference_knn.h"
 #include "host/cpu/kmeans.h"
 #include "host/cpu/knn_recall.h"
+#include "host/cpu/reference_knn.h"
 #include "host/cpu/row_sample.h"
 #include "host/cpu/score_tile.h"
 #include "host/cpu/thread_limit.h"
@@ -36,7 +36,7 @@
 namespace unfriend {
 namespace {
 
-constexpr float k_inf = std::numeric_limits<float>::infinity();
+constexpr float kInf = std::numeric_limits<float>::infinity();
 
 // ---- data -----------------------------------------------------------------------------------
 
@@ -147,7 +147,7 @@ std::string compare_row(const KnnGraph& got, int64_t row, const Reference& ref, 
   std::set<int64_t> seen;
   for (int j = 0; j < k; ++j) {
     if (j >= valid) {
-      if (nb[j] != -1 || sim[j] != -k_inf) return here(j) + ": expected padding (-1, -inf)";
+      if (nb[j] != -1 || sim[j] != -kInf) return here(j) + ": expected padding (-1, -inf)";
       continue;
     }
     if (nb[j] < 0 || nb[j] >= got.rows) return here(j) + ": index out of range or padding";
@@ -214,7 +214,7 @@ KnnParams exact_params(int k, Metric metric) {
   return params;
 }
 
-const Metric k_metrics[] = {Metric::cosine, Metric::inner_product, Metric::l2};
+const Metric kMetrics[] = {Metric::cosine, Metric::inner_product, Metric::l2};
 
 class QuietTest : public ::testing::Test {
  protected:
@@ -233,7 +233,7 @@ TEST_P(ExactKnn, MatchesNaiveBruteForce) {
   // k >= N pads; k = N exactly only for the small sizes (the big ones cost the most to check).
   std::set<int> ks = {1, 5, 32, int(rows) + 3};
   if (rows < 100) ks.insert(int(rows));
-  for (Metric metric : k_metrics) {
+  for (Metric metric : kMetrics) {
     std::vector<float> values = make_data(rows, cols, uint64_t(rows * 1000 + cols), metric);
     const int k_max = *ks.rbegin();
     Reference full = naive_knn(values, cols, k_max, metric);
@@ -264,13 +264,13 @@ INSTANTIATE_TEST_SUITE_P(AwkwardSizes, ExactKnn,
 
 TEST_F(QuietTest, OneRowIsAllPadding) {
   std::vector<float> values = {0.6f, 0.8f};
-  for (Metric metric : k_metrics) {
+  for (Metric metric : kMetrics) {
     KnnGraph got = cpu_knn(values, 2, exact_params(4, metric));
     ASSERT_EQ(got.rows, 1);
     ASSERT_EQ(got.k, 4);
     for (int j = 0; j < 4; ++j) {
       EXPECT_EQ(got.neighbors[j], -1);
-      EXPECT_EQ(got.similarity[j], -k_inf);
+      EXPECT_EQ(got.similarity[j], -kInf);
     }
   }
 }
@@ -288,7 +288,7 @@ TEST_F(QuietTest, EmptyInputGivesEmptyGraph) {
 TEST_F(QuietTest, ExactDuplicatesAppearWithFullSimilarityAndSelfNever) {
   const int64_t rows = 300, cols = 13;
   const int k = 5;
-  for (Metric metric : k_metrics) {
+  for (Metric metric : kMetrics) {
     std::vector<float> values = make_data(rows, cols, 77, metric);
     auto copy_row = [&](int64_t from, int64_t to) {
       std::copy(&values[from * cols], &values[from * cols] + cols, &values[to * cols]);
@@ -342,7 +342,7 @@ TEST_F(QuietTest, ExactDuplicatesAppearWithFullSimilarityAndSelfNever) {
 
 TEST_F(QuietTest, SmallQueryBlocksGiveTheSameGraphAsOneBlock) {
   const int64_t rows = 1000, cols = 13;
-  for (Metric metric : k_metrics) {
+  for (Metric metric : kMetrics) {
     std::vector<float> values = make_data(rows, cols, 5, metric);
     std::copy(&values[3 * cols], &values[4 * cols], &values[900 * cols]);  // a duplicate pair
     KnnParams one = exact_params(32, metric);
@@ -358,7 +358,7 @@ TEST_F(QuietTest, SmallQueryBlocksGiveTheSameGraphAsOneBlock) {
 
 TEST_F(QuietTest, DeterministicAcrossRunsAndThreadCounts) {
   const int64_t rows = 1537, cols = 64;
-  for (Metric metric : k_metrics) {
+  for (Metric metric : kMetrics) {
     std::vector<float> values = make_data(rows, cols, 9, metric);
     KnnParams params = exact_params(32, metric);
     KnnGraph one_thread = cpu_knn(values, cols, params, nullptr, 1);
@@ -380,7 +380,7 @@ KnnGraph tiled_graph(const std::vector<float>& values, int64_t cols, const KnnPa
   graph.rows = view.rows;
   graph.k = params.k;
   graph.neighbors.assign(size_t(view.rows * params.k), -1);
-  graph.similarity.assign(size_t(view.rows * params.k), -k_inf);
+  graph.similarity.assign(size_t(view.rows * params.k), -kInf);
   const int k_search = int(std::min<int64_t>(params.k + 5, view.rows));
   tiled_exact_knn(view, params, k_search, "test plan", graph, checkpoint, kernel);
   canonicalize_rows(graph);
@@ -388,10 +388,10 @@ KnnGraph tiled_graph(const std::vector<float>& values, int64_t cols, const KnnPa
 }
 
 TEST_F(QuietTest, TiledExactSearchGivesFaissBruteForceGraph) {
-  // FAISS's brute force (faiss_exact_knn_of_rows) is the reference the tiled search replaced: several
-  // bands, blocks that do not divide them, a short last band.
+  // FAISS's brute force (faiss_exact_knn_of_rows) is the reference the tiled search replaced:
+  // several bands, blocks that do not divide them, a short last band.
   const int64_t rows = 3001, cols = 80;
-  for (Metric metric : k_metrics) {
+  for (Metric metric : kMetrics) {
     std::vector<float> values = make_clusters(rows, cols, 40, 0.3f, 77, metric);
     KnnParams params = exact_params(32, metric);
     params.query_block_rows = 700;
@@ -406,7 +406,7 @@ TEST_F(QuietTest, TiledExactSearchGivesFaissBruteForceGraph) {
 
 TEST_F(QuietTest, TiledExactSearchOfSomeRowsGivesFaissBruteForceRows) {
   const int64_t rows = 2500, cols = 33;
-  for (Metric metric : k_metrics) {
+  for (Metric metric : kMetrics) {
     std::vector<float> values = make_clusters(rows, cols, 25, 0.3f, 78, metric);
     std::copy(&values[7 * cols], &values[8 * cols], &values[1999 * cols]);  // a duplicate pair
     const std::vector<int64_t> queries = {1999, 0, 7, 2499, 1234, 7};
@@ -419,9 +419,10 @@ TEST_F(QuietTest, TiledExactSearchOfSomeRowsGivesFaissBruteForceRows) {
 }
 
 TEST_F(QuietTest, PortableAndAvx2KernelsGiveTheSameGraph) {
-  if (!cpu_has_avx2_fma()) GTEST_SKIP() << "this CPU has no AVX2+FMA: only the portable kernel runs";
+  if (!cpu_has_avx2_fma())
+    GTEST_SKIP() << "this CPU has no AVX2+FMA: only the portable kernel runs";
   const int64_t rows = 1001, cols = 37;
-  for (Metric metric : k_metrics) {
+  for (Metric metric : kMetrics) {
     std::vector<float> values = make_clusters(rows, cols, 12, 0.2f, 5, metric);
     KnnParams params = exact_params(16, metric);
     params.query_block_rows = 300;
@@ -437,13 +438,16 @@ TEST_F(QuietTest, OneTileServesBothItsRowsAndItsColumns) {
   // one-sided keep, with the same bits: scores are symmetric and do not depend on the side.
   const int64_t rows = 203, cols = 29;
   for (TileKernel kernel : {TileKernel::portable, TileKernel::automatic}) {
-    for (Metric metric : k_metrics) {
+    for (Metric metric : kMetrics) {
       std::vector<float> values = make_data(rows, cols, 11, metric);
       std::vector<float> norms(size_t(rows), 0.0f);
       for (int64_t r = 0; r < rows; ++r) {
-        for (int64_t c = 0; c < cols; ++c) norms[size_t(r)] = std::fma(values[size_t(r * cols + c)], values[size_t(r * cols + c)], norms[size_t(r)]);
+        for (int64_t c = 0; c < cols; ++c)
+          norms[size_t(r)] = std::fma(values[size_t(r * cols + c)], values[size_t(r * cols + c)],
+                                      norms[size_t(r)]);
       }
-      TileScorer scorer(view_of(values, cols), metric, metric == Metric::l2 ? norms.data() : nullptr, kernel);
+      TileScorer scorer(view_of(values, cols), metric,
+                        metric == Metric::l2 ? norms.data() : nullptr, kernel);
       TopCandidates once(rows, 9), twice(rows, 9);
       scorer.score(ScoreTile{0, 101, 101, rows, true}, once);
       scorer.score(ScoreTile{0, 101, 101, rows, false}, twice);
@@ -486,7 +490,8 @@ TEST_F(QuietTest, ManyExactDuplicatesListTheLowestRowsInAnyBandsAndThreads) {
   const int64_t rows = 1300, cols = 24, copies = 300;
   std::vector<float> values = make_data(rows, cols, 21, Metric::cosine);
   for (int64_t r = 1; r < copies; ++r) {
-    std::copy(&values[0], &values[size_t(cols)], &values[size_t(r * 4 * cols)]);  // rows 0, 4, 8, ...
+    std::copy(&values[0], &values[size_t(cols)],
+              &values[size_t(r * 4 * cols)]);  // rows 0, 4, 8, ...
   }
   KnnParams params = exact_params(32, Metric::cosine);
   params.query_block_rows = 250;
@@ -533,7 +538,7 @@ TEST_F(QuietTest, BandsReadBackFromACheckpointAreMetOneSided) {
   // Bands 1 and 3 of 5 come from an earlier run: the others meet them one-sided, and the graph
   // is the one an uninterrupted run builds.
   const int64_t rows = 2222, cols = 19;
-  for (Metric metric : k_metrics) {
+  for (Metric metric : kMetrics) {
     std::vector<float> values = make_clusters(rows, cols, 30, 0.25f, 8, metric);
     KnnParams params = exact_params(12, metric);
     params.query_block_rows = 480;
@@ -556,7 +561,7 @@ TEST_F(QuietTest, PartitionedSearchOfSomeRowsFindsTheirNeighboursWhateverTheThre
   // ivf_knn_of_rows (the cohesion test's search above the exact limit): each query meets the
   // lists nearest to it; against exact search, and the same on one thread and two.
   const int64_t rows = 20000, cols = 24;
-  for (Metric metric : k_metrics) {
+  for (Metric metric : kMetrics) {
     std::vector<float> values = make_clusters(rows, cols, 200, 0.3f, 52, metric);
     const std::vector<int64_t> queries = sample_rows(rows, 300, 4);
     const MatrixView view = view_of(values, cols);
@@ -587,7 +592,7 @@ TEST_F(QuietTest, PartitionedSearchOfSomeRowsFindsTheirNeighboursWhateverTheThre
 
 TEST_F(QuietTest, NearestCentroidsAreTheNaiveNearestWithTiesToTheLowerList) {
   const int64_t rows = 700, cols = 11, lists = 37;
-  for (Metric metric : k_metrics) {
+  for (Metric metric : kMetrics) {
     std::vector<float> values = make_data(rows, cols, 31, metric);
     std::vector<float> centroids = make_data(lists, cols, 32, metric);
     std::copy(&centroids[3 * cols], &centroids[4 * cols], &centroids[20 * cols]);  // a tie
@@ -595,12 +600,13 @@ TEST_F(QuietTest, NearestCentroidsAreTheNaiveNearestWithTiesToTheLowerList) {
         nearest_centroids(view_of(values, cols), view_of(centroids, cols), metric);
     for (int64_t r = 0; r < rows; ++r) {
       int64_t best = -1;
-      double best_score = -k_inf;
+      double best_score = -kInf;
       for (int64_t l = 0; l < lists; ++l) {
         double dot = 0, dist = 0;
         for (int64_t c = 0; c < cols; ++c) {
           dot += double(values[size_t(r * cols + c)]) * centroids[size_t(l * cols + c)];
-          const double diff = double(values[size_t(r * cols + c)]) - centroids[size_t(l * cols + c)];
+          const double diff =
+              double(values[size_t(r * cols + c)]) - centroids[size_t(l * cols + c)];
           dist += diff * diff;
         }
         const double score = metric == Metric::l2 ? -dist : dot;
@@ -629,7 +635,8 @@ TEST_F(QuietTest, KMeansIsDeterministicAcrossThreadsAndFindsWellSeparatedCluster
   // Spherical: unit centroids; and rows of one tight cluster share a nearest centroid.
   for (int l = 0; l < 8; ++l) {
     double norm = 0;
-    for (int64_t c = 0; c < cols; ++c) norm += double(one[size_t(l * cols + c)]) * one[size_t(l * cols + c)];
+    for (int64_t c = 0; c < cols; ++c)
+      norm += double(one[size_t(l * cols + c)]) * one[size_t(l * cols + c)];
     EXPECT_NEAR(norm, 1.0, 1e-5);
   }
   const std::vector<int64_t> nearest = nearest_centroids(view, view_of(one, cols), Metric::cosine);
@@ -646,11 +653,14 @@ TEST_F(QuietTest, KMeansSplitsTheLargestClusterForAnEmptyList) {
     const float a = r < 50 ? 1.0f : -1.0f;
     values.insert(values.end(), {a, 0.5f, 0.25f, 0.0f});
   }
-  const std::vector<float> centroids = train_kmeans(view_of(values, cols), 4, 3, false, Metric::l2, 9);
+  const std::vector<float> centroids =
+      train_kmeans(view_of(values, cols), 4, 3, false, Metric::l2, 9);
   ASSERT_EQ(centroids.size(), 16u);
   for (float v : centroids) EXPECT_TRUE(std::isfinite(v));
   std::set<std::vector<float>> distinct;
-  for (int l = 0; l < 4; ++l) distinct.insert(std::vector<float>(&centroids[size_t(l * cols)], &centroids[size_t((l + 1) * cols)]));
+  for (int l = 0; l < 4; ++l)
+    distinct.insert(
+        std::vector<float>(&centroids[size_t(l * cols)], &centroids[size_t((l + 1) * cols)]));
   EXPECT_EQ(distinct.size(), 4u) << "empty lists must not stay copies of each other";
 }
 

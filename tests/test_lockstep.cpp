@@ -15,8 +15,8 @@
 #include "host/cpu/lockstep_pairs.h"
 #include "host/cpu/union_find.h"
 #include "host/io/action_log.h"
-#include "host/io/h5_writer.h"
 #include "host/io/h5_reader.h"
+#include "host/io/h5_writer.h"
 #include "host/pipeline/action_index.h"
 #include "host/pipeline/lockstep.h"
 #include "tests/backend_case.h"
@@ -77,7 +77,8 @@ Log planted_log() {
   auto zipf_post = [&]() { return static_cast<int64_t>(3000 * std::pow(u(rng), 2.5)); };
   auto ordinary = [&](int64_t id, int actions) {
     for (int i = 0; i < actions; ++i) {
-      log.add(id, zipf_post(), kStart + static_cast<int64_t>(u(rng) * 14 * kDay), u(rng) < 0.7 ? 1 : 0);
+      log.add(id, zipf_post(), kStart + static_cast<int64_t>(u(rng) * 14 * kDay),
+              u(rng) < 0.7 ? 1 : 0);
     }
   };
   for (int64_t g = 0; g < 2000; ++g) {
@@ -260,7 +261,9 @@ TEST(Lockstep, AThinlySpreadNetworkIsFoundAsAGroupNotByAnyPair) {
       const int64_t wave = kStart + p * 13 * 3600 + 900 + p * 977 % 9000;
       log.add(id, 80000 + p, wave + static_cast<int64_t>(u(rng) * 120), 4);
     }
-    for (int i = 0; i < 3; ++i) log.add(id, static_cast<int64_t>(u(rng) * 3000), kStart + static_cast<int64_t>(u(rng) * 14 * kDay), 1);
+    for (int i = 0; i < 3; ++i)
+      log.add(id, static_cast<int64_t>(u(rng) * 3000),
+              kStart + static_cast<int64_t>(u(rng) * 14 * kDay), 1);
   }
   for (int p = 0; p < 12; ++p) {  // organic views first
     for (int v = 0; v < 20; ++v) {
@@ -348,15 +351,17 @@ TEST(Lockstep, CommandWritesTheResultAndSummary) {
   EXPECT_NE(tight.err.find("over --max-memory 20.0 MiB"), std::string::npos) << tight.err;
   EXPECT_FALSE(test::file_exists(dir + "/tight.h5"));
   // Any thread count gives the same result.
-  const auto serial = test::run_unfriend("-q lockstep " + dir + "/actions.h5 -o " + dir +
-                                         "/serial.h5 --threads 1");
+  const auto serial =
+      test::run_unfriend("-q lockstep " + dir + "/actions.h5 -o " + dir + "/serial.h5 --threads 1");
   ASSERT_EQ(serial.exit_code, 0) << serial.err;
   H5Reader one(dir + "/serial.h5");
   EXPECT_EQ(one.read_int64("/labels/campaign"), out.read_int64("/labels/campaign"));
   EXPECT_EQ(one.read_int64("/evidence/partner"), out.read_int64("/evidence/partner"));
-  EXPECT_EQ(one.read_float32("/evidence/partner_log10_p"), out.read_float32("/evidence/partner_log10_p"));
+  EXPECT_EQ(one.read_float32("/evidence/partner_log10_p"),
+            out.read_float32("/evidence/partner_log10_p"));
   // `unfriend evaluate` scores campaigns against an action-log world's truth.
-  const auto scored = test::run_unfriend("evaluate " + dir + "/out.h5 --truth " + dir + "/actions.h5");
+  const auto scored =
+      test::run_unfriend("evaluate " + dir + "/out.h5 --truth " + dir + "/actions.h5");
   ASSERT_EQ(scored.exit_code, 0) << scored.err;
   EXPECT_NE(scored.out.find("precision 1.0000"), std::string::npos) << scored.out;
   EXPECT_NE(scored.out.find("dense-genuine false-positive rate: 0.0000"), std::string::npos)
@@ -376,7 +381,8 @@ TEST_P(LockstepBackend, SignaturesMatchesAndCampaignsEqualTheCpuReference) {
   ActionLogReader reader(dir + "/actions.h5");
   const ActionIndex index = build_action_index(reader, 4096);
   std::vector<uint8_t> eligible(static_cast<size_t>(index.accounts()));
-  for (size_t a = 0; a < eligible.size(); ++a) eligible[a] = index.distinct_slots[a] >= 3 || a % 7 == 0;
+  for (size_t a = 0; a < eligible.size(); ++a)
+    eligible[a] = index.distinct_slots[a] >= 3 || a % 7 == 0;
   for (int hashes : {1, 24, 33}) {
     CandidateOptions options;
     options.hashes = hashes;
@@ -473,36 +479,48 @@ TEST(Lockstep, BadActionLogsGetOneLineExitTwoAndNoOutput) {
   const std::vector<BadLog> cases = {
       {"missing", [&](H5Writer& w) { w.write_int64("/actions/account", three); },
        "missing dataset /actions/target"},
-      {"lengths", [&](H5Writer& w) {
+      {"lengths",
+       [&](H5Writer& w) {
          w.write_int64("/actions/account", three);
          w.write_int64("/actions/target", {1, 2});
          w.write_int64("/actions/time", times);
-       }, "must have equal lengths"},
-      {"float", [&](H5Writer& w) {
+       },
+       "must have equal lengths"},
+      {"float",
+       [&](H5Writer& w) {
          w.write_int64("/actions/account", three);
          w.write_int64("/actions/target", three);
          w.write_float64("/actions/time", {1.5, 2.5, 3.5});
-       }, "expected integers"},
-      {"negative", [&](H5Writer& w) {
+       },
+       "expected integers"},
+      {"negative",
+       [&](H5Writer& w) {
          w.write_int64("/actions/account", three);
          w.write_int64("/actions/target", three);
          w.write_int64("/actions/time", {kStart, -5, kStart});
-       }, "/actions/time row 1 is -5"},
-      {"absurd", [&](H5Writer& w) {
+       },
+       "/actions/time row 1 is -5"},
+      {"absurd",
+       [&](H5Writer& w) {
          w.write_int64("/actions/account", three);
          w.write_int64("/actions/target", three);
          w.write_int64("/actions/time", {kStart, kStart, int64_t{1} << 50});
-       }, "/actions/time row 2"},
-      {"empty", [&](H5Writer& w) {
+       },
+       "/actions/time row 2"},
+      {"empty",
+       [&](H5Writer& w) {
          w.write_int64("/actions/account", {});
          w.write_int64("/actions/target", {});
          w.write_int64("/actions/time", {});
-       }, "empty"},
-      {"one_account", [&](H5Writer& w) {
+       },
+       "empty"},
+      {"one_account",
+       [&](H5Writer& w) {
          w.write_int64("/actions/account", {5, 5, 5});
          w.write_int64("/actions/target", three);
          w.write_int64("/actions/time", times);
-       }, "only one account"},
+       },
+       "only one account"},
   };
   for (const BadLog& c : cases) {
     const std::string in = dir + "/" + c.name + ".h5", out = dir + "/" + c.name + ".out.h5";

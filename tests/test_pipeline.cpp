@@ -201,7 +201,8 @@ KnnGraph graph_from_edges(int64_t n, int k, const std::vector<std::tuple<int, in
 TEST(Groups, DuplicateGroupsFromThreshold) {
   // 0-1-2 near-identical chain, 3-4 identical, 5 alone (only loose edges).
   KnnGraph g = graph_from_edges(
-      6, 3, {{0, 1, 0.9999f}, {1, 2, 0.9998f}, {3, 4, 1.0f}, {2, 3, 0.5f}, {4, 5, 0.4f}, {0, 5, 0.3f}});
+      6, 3,
+      {{0, 1, 0.9999f}, {1, 2, 0.9998f}, {3, 4, 1.0f}, {2, 3, 0.5f}, {4, 5, 0.4f}, {0, 5, 0.3f}});
   std::vector<float> d = edge_distances(g, Metric::cosine, {});
   DensityModel model;
   model.duplicate_distance = std::sqrt(2 - 2 * 0.999);
@@ -262,11 +263,15 @@ TEST(Groups, FindsTheTightFarmAndNotTheDenseCommunity) {
   int farm_hits = 0, false_hits = 0;
   for (size_t i = 0; i < p.kind.size(); ++i) {
     bool flagged = clusters.label[i] >= 0;
-    if (p.kind[i] == 2) farm_hits += flagged;
-    else false_hits += flagged;
+    if (p.kind[i] == 2)
+      farm_hits += flagged;
+    else
+      false_hits += flagged;
   }
   EXPECT_GE(farm_hits, 114);  // >= 95% of the farm
-  EXPECT_EQ(false_hits, 0) << "eps " << model.eps << " (" << model.eps_rule << "), genuine " << std::exp(model.genuine_log_mode) << " spread " << model.genuine_log_spread;
+  EXPECT_EQ(false_hits, 0) << "eps " << model.eps << " (" << model.eps_rule << "), genuine "
+                           << std::exp(model.genuine_log_mode) << " spread "
+                           << model.genuine_log_spread;
   ASSERT_GE(clusters.clusters.size(), 1u);
   EXPECT_EQ(clusters.clusters[0].kind, "click_farm");
   EXPECT_GE(clusters.clusters[0].tightness, config.clusters.min_tightness);
@@ -299,8 +304,14 @@ TEST(Groups, HandMadeDbscanWithBorderAndLooseCluster) {
   // Fixed eps on a hand-made graph: core rows 0-3 (each has 2 neighbours within eps), a border
   // row 4 attached to core 3, and row 5 too far away.
   KnnGraph g = graph_from_edges(6, 3,
-                                {{0, 1, 0.99f}, {1, 2, 0.99f}, {2, 3, 0.99f}, {0, 2, 0.98f},
-                                 {1, 3, 0.98f}, {3, 4, 0.97f}, {4, 5, 0.2f}, {0, 5, 0.1f}});
+                                {{0, 1, 0.99f},
+                                 {1, 2, 0.99f},
+                                 {2, 3, 0.99f},
+                                 {0, 2, 0.98f},
+                                 {1, 3, 0.98f},
+                                 {3, 4, 0.97f},
+                                 {4, 5, 0.2f},
+                                 {0, 5, 0.1f}});
   std::vector<float> d = edge_distances(g, Metric::cosine, {});
   SweepConfig config;
   config.clusters.min_pts = 2;

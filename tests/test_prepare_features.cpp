@@ -216,7 +216,6 @@ void expect_same_preparation(const PreparedFeatures& got, const PreparedFeatures
 
 class PrepareFeaturesTest : public test::BackendCase {
  protected:
-
   // The backend's preparation, or the host path where the backend leaves it to the host.
   PreparedFeatures prepare(const RowSource& source, const PrepareOptions& options) {
     PreparedFeatures out;
@@ -225,7 +224,6 @@ class PrepareFeaturesTest : public test::BackendCase {
     }
     return out;
   }
-
 };
 
 TEST_P(PrepareFeaturesTest, MatchesTheHostReference) {

@@ -19,8 +19,8 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "host/io/h5_writer.h"
 #include "host/io/h5_reader.h"
+#include "host/io/h5_writer.h"
 #include "tests/test_support.h"
 
 namespace unfriend {

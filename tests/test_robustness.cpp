@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "host/io/h5_writer.h"
 #include "host/io/h5_reader.h"
+#include "host/io/h5_writer.h"
 #include "tests/test_support.h"
 
 namespace unfriend {
@@ -20,7 +20,8 @@ class Robustness : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = test::scratch_dir();
-    const auto r = test::run_unfriend("-q synth -o " + dir_ + "/base.h5 --rows 6000 --dims 16 --seed 5");
+    const auto r =
+        test::run_unfriend("-q synth -o " + dir_ + "/base.h5 --rows 6000 --dims 16 --seed 5");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     H5Reader in(dir_ + "/base.h5");
     features_ = in.read_float32("/accounts/features");
@@ -76,7 +77,8 @@ TEST_F(Robustness, PowersOfTwoLeaveEveryLabelByteIdentical) {
         if (!one_feature || i % 16 == 3) f[i] *= factor;
       }
       const Labels got = sweep("scaled", f);
-      EXPECT_EQ(got.cluster, base_.cluster) << "factor " << factor << (one_feature ? " (feature 3)" : "");
+      EXPECT_EQ(got.cluster, base_.cluster)
+          << "factor " << factor << (one_feature ? " (feature 3)" : "");
       EXPECT_EQ(got.dup_group, base_.dup_group) << "factor " << factor;
     }
   }
@@ -87,8 +89,9 @@ TEST_F(Robustness, PowersOfTwoLeaveEveryLabelByteIdentical) {
 TEST_F(Robustness, AnAlarmingShareOfFlaggedAccountsIsSaidPlainly) {
   const std::string config = dir_ + "/alarm.toml", output = dir_ + "/alarm.out.h5";
   test::write_bytes(config, "[output]\nalarm_flagged_share = 0.05\n");
-  const auto r = test::run_unfriend("sweep " + dir_ + "/base.in.h5 -o " + output +
-                                    " --backend cpu --no-checkpoint --overwrite --config " + config);
+  const auto r =
+      test::run_unfriend("sweep " + dir_ + "/base.in.h5 -o " + output +
+                         " --backend cpu --no-checkpoint --overwrite --config " + config);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("ALARM: this sweep flags 8.0% of the assessed accounts, over "
                        "output.alarm_flagged_share 5.0%"),
@@ -125,7 +128,8 @@ TEST_F(Robustness, DegenerateInputsGetTheirOneLineAnswer) {
   const std::string one = write("one", 1, [](int64_t r, int64_t) { return float(r % 37) + 1.f; });
   auto r = sweep_of(one, "");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("unfriend: error: " + one + ": only 1 informative feature (of 1): cosine "
+  EXPECT_NE(r.err.find("unfriend: error: " + one +
+                       ": only 1 informative feature (of 1): cosine "
                        "similarity of one feature is only its sign; sweep it with --metric l2, "
                        "or give more features\n"),
             std::string::npos)
@@ -143,9 +147,8 @@ TEST_F(Robustness, DegenerateInputsGetTheirOneLineAnswer) {
             std::string::npos)
       << r.err;
 
-  const std::string copies = write("copies", 6, [](int64_t r, int64_t j) {
-    return float((r % 3) * 10 + j) + 1.f;
-  });
+  const std::string copies =
+      write("copies", 6, [](int64_t r, int64_t j) { return float((r % 3) * 10 + j) + 1.f; });
   r = sweep_of(copies, "");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find(copies + ": only 3 distinct rows among 600 assessed accounts"),
@@ -161,15 +164,15 @@ TEST_F(Robustness, AnInputChangedDuringTheSweepIsRefused) {
   const std::string input = dir_ + "/big.h5";
   auto r = test::run_unfriend("-q synth -o " + input + " --rows 40000 --dims 16 --seed 2");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const std::string& change : {std::string("touch -m ") + input,
-                                    "cp " + input + " " + input + ".copy && mv " + input +
-                                        ".copy " + input}) {
+  for (const std::string& change :
+       {std::string("touch -m ") + input,
+        "cp " + input + " " + input + ".copy && mv " + input + ".copy " + input}) {
     const std::string output = dir_ + "/changed.out.h5";
-    const std::string script = "( " + std::string(UNFRIEND_BINARY) + " -q sweep " + input +
-                               " -o " + output +
-                               " --backend cpu --knn-mode exact --no-checkpoint --overwrite "
-                               "2>" + dir_ + "/err.txt & pid=$!; sleep 1; " + change +
-                               "; wait $pid; echo rc=$? )";
+    const std::string script =
+        "( " + std::string(UNFRIEND_BINARY) + " -q sweep " + input + " -o " + output +
+        " --backend cpu --knn-mode exact --no-checkpoint --overwrite "
+        "2>" +
+        dir_ + "/err.txt & pid=$!; sleep 1; " + change + "; wait $pid; echo rc=$? )";
     r = test::run_command(script);
     const std::string err = test::read_bytes(dir_ + "/err.txt");
     EXPECT_NE(r.out.find("rc=2"), std::string::npos) << change << ": " << r.out << err;
@@ -206,8 +209,9 @@ TEST(MemoryPromise, PeakResidentStaysWithinMaxMemoryAtThreeLimits) {
     int exit_code = -1;
     ASSERT_EQ(std::sscanf(run.out.c_str(), "%ld %d", &peak_kib, &exit_code), 2) << run.out;
     EXPECT_TRUE(exit_code == 0 || exit_code == 2) << "limit " << limit_mib << " MiB: " << run.err;
-    EXPECT_LE(peak_kib * 1024, limit) << "peaked at " << peak_kib / 1024 << " MiB under --max-memory "
-                                      << limit_mib << " MiB (plan " << plan_mib << " MiB)";
+    EXPECT_LE(peak_kib * 1024, limit)
+        << "peaked at " << peak_kib / 1024 << " MiB under --max-memory " << limit_mib
+        << " MiB (plan " << plan_mib << " MiB)";
     RecordProperty("peak_kib_at_" + std::to_string(static_cast<int>(limit_mib)) + "_mib",
                    static_cast<int>(peak_kib));
   }

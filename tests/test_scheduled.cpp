@@ -9,8 +9,8 @@
 #include <set>
 
 #include "host/core/error.h"
-#include "host/io/h5_writer.h"
 #include "host/io/h5_reader.h"
+#include "host/io/h5_writer.h"
 #include "host/pipeline/decisions.h"
 #include "host/pipeline/stable_ids.h"
 #include "tests/test_support.h"
@@ -108,8 +108,9 @@ TEST(Decisions, ProtectedAccountsAreNeverFlaggedAndHoldTheirGroup) {
   const auto ids = iota_ids(9);
   const std::vector<int64_t> cluster = {0, 0, 0, 1, 1, 1, -1, -1, -1};
   const std::vector<int64_t> dup = {-1, -1, -1, -1, -1, 0, 0, -1, -1};
-  const Decisions d = decide_accounts(ids, {{"cluster", &cluster, nullptr}, {"dup_group", &dup, nullptr}},
-                                      /*protected=*/{1001, 1007}, /*cleared=*/{});
+  const Decisions d =
+      decide_accounts(ids, {{"cluster", &cluster, nullptr}, {"dup_group", &dup, nullptr}},
+                      /*protected=*/{1001, 1007}, /*cleared=*/{});
   // Cluster 0 holds protected 1001: held whole. Cluster 1 and dup 0 are flagged. 1007 is in no
   // group: nothing to decide.
   EXPECT_EQ(d.decision, (std::vector<int8_t>{2, 2, 2, 1, 1, 1, 1, 0, 0}));
@@ -224,16 +225,19 @@ TEST_F(ScheduledCli, AfterRemovingFivePercentSurvivingGroupsKeepTheirIds) {
     std::vector<float> kept;
     std::vector<int64_t> kept_ids;
     for (int64_t r : rows) {
-      kept.insert(kept.end(), features.begin() + r * shape[1], features.begin() + (r + 1) * shape[1]);
+      kept.insert(kept.end(), features.begin() + r * shape[1],
+                  features.begin() + (r + 1) * shape[1]);
       kept_ids.push_back(ids[static_cast<size_t>(r)]);
     }
     H5Writer out(fewer, true);
-    out.write_matrix("/accounts/features", kept.data(), static_cast<int64_t>(rows.size()), shape[1]);
+    out.write_matrix("/accounts/features", kept.data(), static_cast<int64_t>(rows.size()),
+                     shape[1]);
     out.write_int64("/accounts/id", kept_ids);
     out.commit();
   }
   ASSERT_EQ(sweep(fewer, second, "--previous " + quote(first)).exit_code, 0);
-  const auto ids_before = read_labels(first, "/accounts/id"), ids_now = read_labels(second, "/accounts/id");
+  const auto ids_before = read_labels(first, "/accounts/id"),
+             ids_now = read_labels(second, "/accounts/id");
   for (const char* dataset : {"/labels/cluster", "/labels/dup_group"}) {
     const auto before = read_labels(first, dataset), now = read_labels(second, dataset);
     std::map<int64_t, int64_t> now_of;
@@ -272,7 +276,8 @@ TEST_F(ScheduledCli, ProtectedAccountsAreHeldNeverFlagged) {
   std::set<int64_t> seen;
   int64_t unflagged = -1;
   for (size_t i = 0; i < ids.size(); ++i) {
-    if (cluster[i] >= 0 && cluster[i] % 3 == 0 && seen.insert(cluster[i]).second) protect.insert(ids[i]);
+    if (cluster[i] >= 0 && cluster[i] % 3 == 0 && seen.insert(cluster[i]).second)
+      protect.insert(ids[i]);
     if (cluster[i] < 0 && unflagged < 0) unflagged = ids[i];
   }
   protect.insert(unflagged);
@@ -292,7 +297,8 @@ TEST_F(ScheduledCli, ProtectedAccountsAreHeldNeverFlagged) {
     if (!evidence) EXPECT_EQ(decision[i], 0);
     // Every member of a cluster holding a protected account is held.
     if (cluster_now[i] >= 0 && seen.count(cluster_now[i])) EXPECT_EQ(decision[i], 2) << ids[i];
-    if (cluster_now[i] >= 0 && !seen.count(cluster_now[i]) && dup_now[i] < 0) EXPECT_EQ(decision[i], 1);
+    if (cluster_now[i] >= 0 && !seen.count(cluster_now[i]) && dup_now[i] < 0)
+      EXPECT_EQ(decision[i], 1);
   }
   const auto summary = nlohmann::json::parse(r.out);
   EXPECT_EQ(summary["decisions"]["review_groups"].get<int64_t>(),

@@ -42,10 +42,10 @@ bool gpu_required();
 }  // namespace unfriend::test
 
 /// Skips the current test with `reason`, or fails it when test::gpu_required().
-#define UNFRIEND_SKIP_GPU_CASE(reason)                                          \
-  do {                                                                          \
-    if (::unfriend::test::gpu_required()) {                                     \
+#define UNFRIEND_SKIP_GPU_CASE(reason)                                                    \
+  do {                                                                                    \
+    if (::unfriend::test::gpu_required()) {                                               \
       GTEST_FAIL() << "UNFRIEND_REQUIRE_GPU=1 but the GPU case cannot run: " << (reason); \
-    }                                                                           \
-    GTEST_SKIP() << (reason);                                                   \
+    }                                                                                     \
+    GTEST_SKIP() << (reason);                                                             \
   } while (0)

@@ -6,11 +6,11 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
-#include "host/io/h5_writer.h"
 #include "host/io/h5_reader.h"
+#include "host/io/h5_writer.h"
 #include "tests/test_support.h"
 
 namespace unfriend {
@@ -56,7 +56,8 @@ class SweepCli : public ::testing::Test {
   // `fault`, and leave no output behind.
   void expect_bad_input(const std::string& input, const std::string& file, const std::string& fault,
                         const std::string& extra = "") {
-    auto r = run_unfriend("sweep " + shell_quote(input) + " -o " + shell_quote(out_) + " --backend cpu " + extra);
+    auto r = run_unfriend("sweep " + shell_quote(input) + " -o " + shell_quote(out_) +
+                          " --backend cpu " + extra);
     EXPECT_EQ(r.exit_code, 2) << r.err;
     // Progress lines may come first; the error itself is exactly one line.
     std::string err, line;
@@ -156,8 +157,8 @@ TEST_F(SweepCli, NanAndInfRows) {
 TEST_F(SweepCli, OutputPathNotWritable) {
   std::string path = dir_ + "/in.h5";
   write_features(path, 100, 4, 5);
-  auto r = run_unfriend("sweep " + shell_quote(path) + " -o " + shell_quote(dir_ + "/no/such/folder/out.h5") +
-                        " --backend cpu");
+  auto r = run_unfriend("sweep " + shell_quote(path) + " -o " +
+                        shell_quote(dir_ + "/no/such/folder/out.h5") + " --backend cpu");
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("no/such/folder/out.h5"), std::string::npos) << r.err;
   // An existing output is refused without --overwrite and kept as it was.
@@ -180,13 +181,15 @@ TEST_F(SweepCli, UnknownConfigKeyIsNamed) {
 TEST_F(SweepCli, CudaWithoutGpuIsUsageError) {
   std::string path = dir_ + "/in.h5";
   write_features(path, 200, 8, 7);
-  auto probe = run_unfriend("sweep " + shell_quote(path) + " -o " + shell_quote(out_) + " --backend cuda");
+  auto probe =
+      run_unfriend("sweep " + shell_quote(path) + " -o " + shell_quote(out_) + " --backend cuda");
   if (probe.exit_code == 0) GTEST_SKIP() << "a usable GPU is present";
   EXPECT_EQ(probe.exit_code, 2) << probe.err;
   EXPECT_NE(probe.err.find("--backend cuda"), std::string::npos) << probe.err;
   EXPECT_FALSE(fs::exists(out_));
   // auto falls back to the CPU and says so.
-  auto r = run_unfriend("sweep " + shell_quote(path) + " -o " + shell_quote(out_) + " --backend auto");
+  auto r =
+      run_unfriend("sweep " + shell_quote(path) + " -o " + shell_quote(out_) + " --backend auto");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("backend: cpu"), std::string::npos) << r.err;
 }
@@ -233,11 +236,11 @@ TEST_F(SweepCli, SynthSweepEvaluateEndToEnd) {
   ASSERT_TRUE(fs::exists(dir_ + "/out.summary.json"));
 
   H5Reader out(out_);
-  for (const char* name : {"/accounts/id", "/labels/cluster", "/labels/dup_group", "/labels/score",
-                           "/clusters/id", "/clusters/size", "/clusters/kind",
-                           "/clusters/mean_similarity", "/clusters/tightness", "/clusters/score",
-                           "/dup_groups/id", "/dup_groups/size", "/graph/neighbors",
-                           "/graph/similarity"}) {
+  for (const char* name :
+       {"/accounts/id", "/labels/cluster", "/labels/dup_group", "/labels/score", "/clusters/id",
+        "/clusters/size", "/clusters/kind", "/clusters/mean_similarity", "/clusters/tightness",
+        "/clusters/score", "/dup_groups/id", "/dup_groups/size", "/graph/neighbors",
+        "/graph/similarity"}) {
     EXPECT_TRUE(out.has(name)) << name;
   }
   EXPECT_EQ(out.shape("/graph/neighbors"), (std::vector<int64_t>{20000, 32}));
@@ -255,8 +258,8 @@ TEST_F(SweepCli, SynthSweepEvaluateEndToEnd) {
   }
   EXPECT_EQ(counted, sizes);
 
-  auto e = run_unfriend("evaluate " + shell_quote(out_) + " --truth " + shell_quote(data) + " --json " +
-                        shell_quote(dir_ + "/eval.json"));
+  auto e = run_unfriend("evaluate " + shell_quote(out_) + " --truth " + shell_quote(data) +
+                        " --json " + shell_quote(dir_ + "/eval.json"));
   ASSERT_EQ(e.exit_code, 0) << e.err;
   std::ifstream in(dir_ + "/eval.json");
   auto eval = nlohmann::json::parse(in);

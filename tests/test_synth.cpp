@@ -13,8 +13,8 @@
 
 #include "host/core/error.h"
 #include "host/io/feature_reader.h"
-#include "host/io/h5_writer.h"
 #include "host/io/h5_reader.h"
+#include "host/io/h5_writer.h"
 #include "host/synth/plan.h"
 #include "host/synth/synth.h"
 #include "tests/test_support.h"

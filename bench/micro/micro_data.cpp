@@ -113,8 +113,8 @@ const std::vector<float>& graph_distances(int64_t rows) {
   auto& entries = cache<std::vector<float>>();
   auto it = entries.find(rows);
   if (it == entries.end()) {
-    auto distances = std::make_unique<std::vector<float>>(
-        edge_distances(exact_graph(rows), Metric::cosine, {}));
+    auto distances =
+        std::make_unique<std::vector<float>>(edge_distances(exact_graph(rows), Metric::cosine, {}));
     it = entries.emplace(rows, std::move(distances)).first;
   }
   return *it->second;

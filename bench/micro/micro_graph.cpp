@@ -19,12 +19,11 @@ namespace {
 void set_edge_counters(benchmark::State& state, const KnnGraph& graph) {
   state.counters["rows/s"] = benchmark::Counter(static_cast<double>(graph.rows),
                                                 benchmark::Counter::kIsIterationInvariantRate);
-  state.counters["edges/s"] =
-      benchmark::Counter(static_cast<double>(graph.rows) * graph.k,
-                         benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["edges/s"] = benchmark::Counter(static_cast<double>(graph.rows) * graph.k,
+                                                 benchmark::Counter::kIsIterationInvariantRate);
   // The graph's bytes: neighbour index (8) and similarity (4) per edge.
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() *
-                                               static_cast<double>(graph.rows) * graph.k * 12));
+  state.SetBytesProcessed(
+      static_cast<int64_t>(state.iterations() * static_cast<double>(graph.rows) * graph.k * 12));
 }
 
 // range(1): the similarity threshold in thousandths. 990: near-duplicate-like (few edges kept),
@@ -54,7 +53,11 @@ void BM_edge_distances(benchmark::State& state) {
   }
   set_edge_counters(state, graph);
 }
-BENCHMARK(BM_edge_distances)->Arg(50000)->ArgName("rows")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_edge_distances)
+    ->Arg(50000)
+    ->ArgName("rows")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 void BM_fit_density_model(benchmark::State& state) {
   const KnnGraph& graph = exact_graph(state.range(0));
@@ -66,7 +69,11 @@ void BM_fit_density_model(benchmark::State& state) {
   }
   set_edge_counters(state, graph);
 }
-BENCHMARK(BM_fit_density_model)->Arg(50000)->ArgName("rows")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_fit_density_model)
+    ->Arg(50000)
+    ->ArgName("rows")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 void BM_find_duplicate_groups(benchmark::State& state) {
   const KnnGraph& graph = exact_graph(state.range(0));
@@ -83,7 +90,11 @@ void BM_find_duplicate_groups(benchmark::State& state) {
   set_edge_counters(state, graph);
   state.counters["groups"] = static_cast<double>(groups);
 }
-BENCHMARK(BM_find_duplicate_groups)->Arg(50000)->ArgName("rows")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_find_duplicate_groups)
+    ->Arg(50000)
+    ->ArgName("rows")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 void BM_find_clusters(benchmark::State& state) {
   const KnnGraph& graph = exact_graph(state.range(0));
@@ -100,7 +111,11 @@ void BM_find_clusters(benchmark::State& state) {
   set_edge_counters(state, graph);
   state.counters["clusters"] = static_cast<double>(clusters);
 }
-BENCHMARK(BM_find_clusters)->Arg(50000)->ArgName("rows")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_find_clusters)
+    ->Arg(50000)
+    ->ArgName("rows")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace unfriend::micro

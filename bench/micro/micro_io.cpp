@@ -72,7 +72,11 @@ void BM_fread_baseline(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(rows), benchmark::Counter::kIsIterationInvariantRate);
   state.counters["file_bytes"] = static_cast<double>(file_bytes);
 }
-BENCHMARK(BM_fread_baseline)->Arg(200000)->ArgName("rows")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_fread_baseline)
+    ->Arg(200000)
+    ->ArgName("rows")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace unfriend::micro

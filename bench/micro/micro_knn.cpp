@@ -27,8 +27,8 @@ void BM_knn(benchmark::State& state, KnnMode mode) {
     graph = backend->knn_graph(data.view(), params, &report);
     benchmark::DoNotOptimize(graph.neighbors.data());
   }
-  state.counters["rows/s"] = benchmark::Counter(static_cast<double>(rows),
-                                                benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["rows/s"] =
+      benchmark::Counter(static_cast<double>(rows), benchmark::Counter::kIsIterationInvariantRate);
   state.SetBytesProcessed(
       static_cast<int64_t>(state.iterations() * static_cast<double>(rows) * data.cols * 4));
   if (mode != KnnMode::exact) {
@@ -38,13 +38,25 @@ void BM_knn(benchmark::State& state, KnnMode mode) {
   if (mode == KnnMode::ivf) state.counters["nprobe"] = report.ivf_nprobe;
 }
 BENCHMARK_CAPTURE(BM_knn, exact, KnnMode::exact)
-    ->Arg(20000)->Arg(50000)->ArgName("rows")->Unit(benchmark::kMillisecond)->UseRealTime()
+    ->Arg(20000)
+    ->Arg(50000)
+    ->ArgName("rows")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
     ->Iterations(1);
 BENCHMARK_CAPTURE(BM_knn, ivf, KnnMode::ivf)
-    ->Arg(50000)->Arg(200000)->ArgName("rows")->Unit(benchmark::kMillisecond)->UseRealTime()
+    ->Arg(50000)
+    ->Arg(200000)
+    ->ArgName("rows")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
     ->Iterations(1);
 BENCHMARK_CAPTURE(BM_knn, hnsw, KnnMode::hnsw)
-    ->Arg(50000)->ArgName("rows")->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+    ->Arg(50000)
+    ->ArgName("rows")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(1);
 
 }  // namespace
 }  // namespace unfriend::micro

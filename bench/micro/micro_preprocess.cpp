@@ -24,7 +24,12 @@ void BM_column_stats(benchmark::State& state) {
   }
   set_counters(state, raw);
 }
-BENCHMARK(BM_column_stats)->Arg(200000)->Arg(1000000)->ArgName("rows")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_column_stats)
+    ->Arg(200000)
+    ->Arg(1000000)
+    ->ArgName("rows")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 void BM_standardize(benchmark::State& state) {
   const Matrix& raw = raw_features(state.range(0));
@@ -39,7 +44,12 @@ void BM_standardize(benchmark::State& state) {
   }
   set_counters(state, raw);
 }
-BENCHMARK(BM_standardize)->Arg(200000)->Arg(1000000)->ArgName("rows")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_standardize)
+    ->Arg(200000)
+    ->Arg(1000000)
+    ->ArgName("rows")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 void BM_normalize_cosine(benchmark::State& state) {
   const Matrix& raw = raw_features(state.range(0));
@@ -53,7 +63,12 @@ void BM_normalize_cosine(benchmark::State& state) {
   }
   set_counters(state, raw);
 }
-BENCHMARK(BM_normalize_cosine)->Arg(200000)->Arg(1000000)->ArgName("rows")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_normalize_cosine)
+    ->Arg(200000)
+    ->Arg(1000000)
+    ->ArgName("rows")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace unfriend::micro

@@ -67,10 +67,9 @@ CudaModule open_module(const fs::path& path) {
     return module;
   }
   if (api->build_id == nullptr || std::strcmp(api->build_id, UNFRIEND_MODULE_BUILD_ID) != 0) {
-    module.failure =
-        fmt::format("{} is from another build of unfriend (build {}, this unfriend {})",
-                    module.path, api->build_id == nullptr ? "?" : api->build_id,
-                    UNFRIEND_MODULE_BUILD_ID);
+    module.failure = fmt::format(
+        "{} is from another build of unfriend (build {}, this unfriend {})", module.path,
+        api->build_id == nullptr ? "?" : api->build_id, UNFRIEND_MODULE_BUILD_ID);
     return module;
   }
   module.api = api;

@@ -23,8 +23,9 @@ struct ExplainArgs {
 void add_explain_command(CLI::App& app, CommandRun& run) {
   auto args = std::make_shared<ExplainArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "explain", "Why an account is flagged, held for review or not flagged, from the evidence "
-                 "and thresholds recorded in a sweep result");
+      "explain",
+      "Why an account is flagged, held for review or not flagged, from the evidence "
+      "and thresholds recorded in a sweep result");
   cmd->add_option("result", args->result, "Sweep result (HDF5)")->required();
   cmd->add_option("--account", args->account, "Account id")->required();
   cmd->add_option("--input", args->input,

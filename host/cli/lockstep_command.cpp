@@ -13,8 +13,8 @@
 #include "host/core/progress.h"
 #include "host/cpu/thread_limit.h"
 #include "host/io/action_log.h"
-#include "host/pipeline/action_index.h"
 #include "host/io/durable_file.h"
+#include "host/pipeline/action_index.h"
 #include "host/pipeline/lockstep.h"
 #include "host/pipeline/lockstep_output.h"
 #include "host/pipeline/memory_plan.h"
@@ -76,8 +76,8 @@ void add_lockstep_command(CLI::App& app, CommandRun& run) {
       }
       validate_config(config, args->config_file.empty() ? "command line" : args->config_file);
       if (!args->overwrite && std::filesystem::exists(args->output)) {
-        throw InputError(fmt::format("{}: output exists (use --overwrite to replace it)",
-                                     args->output));
+        throw InputError(
+            fmt::format("{}: output exists (use --overwrite to replace it)", args->output));
       }
       ThreadLimit threads(config.run.threads);
       const auto start = std::chrono::steady_clock::now();

@@ -199,8 +199,10 @@ void add_sweep_command(CLI::App& app, CommandRun& run) {
       if (!args->on_invalid.empty()) c.input.on_invalid = args->on_invalid;
       if (!args->features.empty()) c.input.features = args->features;
       if (!args->ids.empty()) c.input.ids = args->ids;
-      if (!args->max_memory.empty()) c.run.max_memory_bytes = parse_bytes(args->max_memory, "--max-memory");
-      if (!args->gpu_memory.empty()) c.run.gpu_memory_bytes = parse_bytes(args->gpu_memory, "--gpu-memory");
+      if (!args->max_memory.empty())
+        c.run.max_memory_bytes = parse_bytes(args->max_memory, "--max-memory");
+      if (!args->gpu_memory.empty())
+        c.run.gpu_memory_bytes = parse_bytes(args->gpu_memory, "--gpu-memory");
       if (args->k > 0) c.knn.k = args->k;
       if (args->threads >= 0) c.run.threads = args->threads;
       if (args->min_pts > 0) c.clusters.min_pts = args->min_pts;
@@ -212,8 +214,9 @@ void add_sweep_command(CLI::App& app, CommandRun& run) {
       validate_config(c, args->config_file.empty() ? "command line" : args->config_file);
       probe_input_in_child(args->input, c.input.features, c.input.ids);
       if (args->resume && args->no_checkpoint) {
-        throw InputError("--resume and --no-checkpoint: a run without a checkpoint has nothing "
-                         "to resume from");
+        throw InputError(
+            "--resume and --no-checkpoint: a run without a checkpoint has nothing "
+            "to resume from");
       }
       request.work_dir = args->work_dir;
       request.resume = args->resume;

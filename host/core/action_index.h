@@ -36,8 +36,9 @@ struct ActionIndex {
 
 inline int64_t ActionIndex::bytes() const {
   auto b = [](const auto& v) { return static_cast<int64_t>(v.size() * sizeof(v[0])); };
-  return b(account_ids) + b(slot_target) + b(slot_kind) + b(slot_first_time) + b(account_offsets) + b(account_slot) +
-         b(account_time) + b(distinct_slots) + b(slot_offsets) + b(slot_account) + b(slot_time);
+  return b(account_ids) + b(slot_target) + b(slot_kind) + b(slot_first_time) + b(account_offsets) +
+         b(account_slot) + b(account_time) + b(distinct_slots) + b(slot_offsets) + b(slot_account) +
+         b(slot_time);
 }
 
 }  // namespace unfriend

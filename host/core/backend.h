@@ -28,10 +28,10 @@ struct KnnParams {
   KnnMode mode = KnnMode::automatic;
   Metric metric = Metric::cosine;
   int64_t auto_exact_max_rows = 50000;  // automatic: exact up to this many rows, IVF above
-  int64_t query_block_rows = 16384;      // rows searched per block (bounds the distance buffer)
-  int ivf_nlist = 0;                     // 0: chosen from N
-  int ivf_nprobe = 0;                    // 0: chosen from nlist
-  int64_t ivf_train_rows = 0;            // 0: chosen from nlist
+  int64_t query_block_rows = 16384;     // rows searched per block (bounds the distance buffer)
+  int ivf_nlist = 0;                    // 0: chosen from N
+  int ivf_nprobe = 0;                   // 0: chosen from nlist
+  int64_t ivf_train_rows = 0;           // 0: chosen from nlist
   int hnsw_m = 32;
   int hnsw_ef_construction = 80;
   int hnsw_ef_search = 128;
@@ -125,8 +125,8 @@ struct GroupStats {
 };
 
 struct GroupTable {
-  int64_t groups = 0;              // distinct labels >= 0
-  std::vector<GroupStats> kept;    // groups of at least min_size rows, by increasing label
+  int64_t groups = 0;            // distinct labels >= 0
+  std::vector<GroupStats> kept;  // groups of at least min_size rows, by increasing label
 };
 
 /// A minimum spanning forest of the mutual-reachability graph on the kNN edges
@@ -207,8 +207,7 @@ class Backend {
   /// core_distance[j]); an edge listed in both directions counts at its smaller weight. Edges
   /// are ordered by forest_edge_before, which makes the forest unique. `distances` and
   /// `core_distance` as for density_labels.
-  virtual SpanningForest spanning_forest(const KnnGraph& graph,
-                                         const std::vector<float>& distances,
+  virtual SpanningForest spanning_forest(const KnnGraph& graph, const std::vector<float>& distances,
                                          const std::vector<float>& core_distance) = 0;
 
   /// MinHash signatures [accounts x options.hashes] of the accounts' token sets
@@ -238,8 +237,8 @@ std::string to_string(BackendKind kind);
 BackendKind backend_kind_from_string(const std::string& name);  // throws InputError
 
 struct BackendOptions {
-  int threads = 0;                 // CPU threads; 0: all cores
-  int64_t gpu_memory_bytes = 0;    // cap on device memory; 0: a share of what is free
+  int threads = 0;               // CPU threads; 0: all cores
+  int64_t gpu_memory_bytes = 0;  // cap on device memory; 0: a share of what is free
   int gpu_device = 0;
 };
 

@@ -1,6 +1,7 @@
 #include "host/core/config.h"
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include <cctype>
 #include <cmath>
@@ -9,7 +10,6 @@
 #include <limits>
 #include <map>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "host/core/error.h"
 
@@ -92,7 +92,8 @@ std::map<std::string, Setter> make_setters(SweepConfig& c) {
       fail(w, e.what());
     }
   });
-  in("knn.auto_exact_max_rows", [&](auto& n, auto& w) { c.knn.auto_exact_max_rows = as_int(n, w); });
+  in("knn.auto_exact_max_rows",
+     [&](auto& n, auto& w) { c.knn.auto_exact_max_rows = as_int(n, w); });
   in("knn.query_block_rows", [&](auto& n, auto& w) { c.knn.query_block_rows = as_int(n, w); });
   in("knn.ivf_nlist", [&](auto& n, auto& w) { c.knn.ivf_nlist = as_int32(n, w); });
   in("knn.ivf_nprobe", [&](auto& n, auto& w) { c.knn.ivf_nprobe = as_int32(n, w); });
@@ -100,8 +101,7 @@ std::map<std::string, Setter> make_setters(SweepConfig& c) {
   in("knn.hnsw_m", [&](auto& n, auto& w) { c.knn.hnsw_m = as_int32(n, w); });
   in("knn.hnsw_ef_construction",
      [&](auto& n, auto& w) { c.knn.hnsw_ef_construction = as_int32(n, w); });
-  in("knn.hnsw_ef_search",
-     [&](auto& n, auto& w) { c.knn.hnsw_ef_search = as_int32(n, w); });
+  in("knn.hnsw_ef_search", [&](auto& n, auto& w) { c.knn.hnsw_ef_search = as_int32(n, w); });
   in("knn.seed", [&](auto& n, auto& w) { c.knn.seed = static_cast<uint64_t>(as_int(n, w)); });
   in("recall.sample_rows", [&](auto& n, auto& w) { c.recall.sample_rows = as_int(n, w); });
   in("duplicates.min_similarity",
@@ -111,8 +111,7 @@ std::map<std::string, Setter> make_setters(SweepConfig& c) {
   in("clusters.method", [&](auto& n, auto& w) { c.clusters.method = as_string(n, w); });
   in("clusters.min_breadth", [&](auto& n, auto& w) { c.clusters.min_breadth = as_double(n, w); });
   in("clusters.alike_z", [&](auto& n, auto& w) { c.clusters.alike_z = as_double(n, w); });
-  in("clusters.null_samples",
-     [&](auto& n, auto& w) { c.clusters.null_samples = as_int32(n, w); });
+  in("clusters.null_samples", [&](auto& n, auto& w) { c.clusters.null_samples = as_int32(n, w); });
   in("clusters.null_growth", [&](auto& n, auto& w) { c.clusters.null_growth = as_string(n, w); });
   in("clusters.null_floor", [&](auto& n, auto& w) { c.clusters.null_floor = as_string(n, w); });
   in("clusters.max_spread_ratio",
@@ -125,12 +124,10 @@ std::map<std::string, Setter> make_setters(SweepConfig& c) {
   in("clusters.robust_z", [&](auto& n, auto& w) { c.clusters.robust_z = as_double(n, w); });
   in("clusters.min_tightness",
      [&](auto& n, auto& w) { c.clusters.min_tightness = as_double(n, w); });
-  in("clusters.min_cohesion",
-     [&](auto& n, auto& w) { c.clusters.min_cohesion = as_double(n, w); });
+  in("clusters.min_cohesion", [&](auto& n, auto& w) { c.clusters.min_cohesion = as_double(n, w); });
   in("clusters.cohesion_queries",
      [&](auto& n, auto& w) { c.clusters.cohesion_queries = as_int(n, w); });
-  in("clusters.min_size",
-     [&](auto& n, auto& w) { c.clusters.min_size = as_int32(n, w); });
+  in("clusters.min_size", [&](auto& n, auto& w) { c.clusters.min_size = as_int32(n, w); });
   in("lockstep.min_tolerance_s",
      [&](auto& n, auto& w) { c.lockstep.min_tolerance_s = as_int(n, w); });
   in("lockstep.tolerance_scales",
@@ -148,8 +145,7 @@ std::map<std::string, Setter> make_setters(SweepConfig& c) {
   in("lockstep.block_rows", [&](auto& n, auto& w) { c.lockstep.block_rows = as_int(n, w); });
   in("output.write_graph", [&](auto& n, auto& w) { c.output.write_graph = as_bool(n, w); });
   in("output.overwrite", [&](auto& n, auto& w) { c.output.overwrite = as_bool(n, w); });
-  in("output.top_clusters",
-     [&](auto& n, auto& w) { c.output.top_clusters = as_int32(n, w); });
+  in("output.top_clusters", [&](auto& n, auto& w) { c.output.top_clusters = as_int32(n, w); });
   in("output.alarm_flagged_share",
      [&](auto& n, auto& w) { c.output.alarm_flagged_share = as_double(n, w); });
   in("run.backend", [&](auto& n, auto& w) {
@@ -178,18 +174,23 @@ int64_t parse_bytes(const std::string& text, const std::string& option) {
     suffix = static_cast<char>(std::toupper(static_cast<unsigned char>(t.back())));
   }
   if (suffix == 'K' || suffix == 'M' || suffix == 'G' || suffix == 'T') {
-    multiplier = suffix == 'K' ? 1024.0 : suffix == 'M' ? 1024.0 * 1024 : suffix == 'G' ? 1024.0 * 1024 * 1024 : 1024.0 * 1024 * 1024 * 1024;
+    multiplier = suffix == 'K'   ? 1024.0
+                 : suffix == 'M' ? 1024.0 * 1024
+                 : suffix == 'G' ? 1024.0 * 1024 * 1024
+                                 : 1024.0 * 1024 * 1024 * 1024;
     t.pop_back();
   }
   char* end = nullptr;
   double value = std::strtod(t.c_str(), &end);
   if (t.empty() || end != t.c_str() + t.size() || !(value >= 0) || !std::isfinite(value)) {
-    throw InputError(fmt::format("{}: '{}' is not a size (examples: 512M, 4G, 1000000)", option, text));
+    throw InputError(
+        fmt::format("{}: '{}' is not a size (examples: 512M, 4G, 1000000)", option, text));
   }
   // Converting a double at or above 2^63 to int64 is undefined behaviour: refuse it first.
   const double bytes = value * multiplier;
   if (!(bytes < 9223372036854775808.0)) {
-    throw InputError(fmt::format("{}: '{}' is too large a size (at most 2^63 - 1 bytes)", option, text));
+    throw InputError(
+        fmt::format("{}: '{}' is too large a size (at most 2^63 - 1 bytes)", option, text));
   }
   return static_cast<int64_t>(bytes);
 }
@@ -236,7 +237,8 @@ void validate_config(const SweepConfig& c, const std::string& source) {
   };
   check(c.input.features.size() > 1 && c.input.features[0] == '/', "input.features",
         "must be an absolute dataset path such as /accounts/features");
-  check(!c.input.ids.empty() && c.input.ids[0] == '/', "input.ids", "must be an absolute dataset path");
+  check(!c.input.ids.empty() && c.input.ids[0] == '/', "input.ids",
+        "must be an absolute dataset path");
   check(c.input.block_rows >= 0, "input.block_rows", "must be >= 0 (0: automatic)");
   check(c.input.on_invalid == "error" || c.input.on_invalid == "skip", "input.on_invalid",
         "must be \"error\" or \"skip\"");
@@ -250,8 +252,8 @@ void validate_config(const SweepConfig& c, const std::string& source) {
   check(c.knn.hnsw_ef_construction >= 8, "knn.hnsw_ef_construction", "must be >= 8");
   check(c.knn.hnsw_ef_search >= 1, "knn.hnsw_ef_search", "must be >= 1");
   check(c.recall.sample_rows >= 0, "recall.sample_rows", "must be >= 0");
-  check(c.duplicates.min_similarity.automatic ||
-            (c.duplicates.min_similarity.value > -1e30 && std::isfinite(c.duplicates.min_similarity.value)),
+  check(c.duplicates.min_similarity.automatic || (c.duplicates.min_similarity.value > -1e30 &&
+                                                  std::isfinite(c.duplicates.min_similarity.value)),
         "duplicates.min_similarity", "must be \"auto\" or a finite number");
   check(c.duplicates.distance_ratio > 0 && c.duplicates.distance_ratio < 1,
         "duplicates.distance_ratio", "must be between 0 and 1 (exclusive)");
@@ -263,8 +265,8 @@ void validate_config(const SweepConfig& c, const std::string& source) {
         "must be in (0, 1]");
   check(c.clusters.alike_z > 0 && c.clusters.alike_z < 100, "clusters.alike_z",
         "must be in (0, 100)");
-  check(c.clusters.null_samples >= 10 && c.clusters.null_samples <= 100000,
-        "clusters.null_samples", "must be in [10, 100000]");
+  check(c.clusters.null_samples >= 10 && c.clusters.null_samples <= 100000, "clusters.null_samples",
+        "must be in [10, 100000]");
   check(c.clusters.null_growth == "density" || c.clusters.null_growth == "distance",
         "clusters.null_growth", "must be \"density\" or \"distance\"");
   check(c.clusters.null_floor == "none" || c.clusters.null_floor == "eps", "clusters.null_floor",

@@ -4,9 +4,8 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "host/core/backend.h"
 
@@ -22,7 +21,7 @@ struct SweepConfig {
   struct Input {
     std::string features = "/accounts/features";
     std::string ids = "/accounts/id";
-    int64_t block_rows = 0;          // 0: from the file's chunking, about 64 MiB a block
+    int64_t block_rows = 0;            // 0: from the file's chunking, about 64 MiB a block
     std::string on_invalid = "error";  // "error" or "skip" for NaN/Inf/all-zero rows
   } input;
 
@@ -49,21 +48,26 @@ struct SweepConfig {
     // "hierarchy": HDBSCAN*-style density hierarchy, each cluster at its own density, judged by
     // the coordination test; "eps": kNN-DBSCAN at one global eps (the earlier method).
     std::string method = "eps";
-    double min_breadth = 0.8;  // hierarchy: share of features in which a network is abnormally alike
-    double alike_z = 5.0;      // hierarchy: robust deviations below ordinary neighbourhoods = alike
-    int null_samples = 200;    // hierarchy: neighbourhoods drawn per size for the null model
-    std::string null_growth = "density";  // hierarchy: null neighbourhoods as level sets, or "distance"
-    std::string null_floor = "none";  // hierarchy: "eps" keeps null level sets out of denser regions
-    double max_spread_ratio = 0.5;  // hierarchy: alike never looser than this share of the population's sd
+    double min_breadth =
+        0.8;                 // hierarchy: share of features in which a network is abnormally alike
+    double alike_z = 5.0;    // hierarchy: robust deviations below ordinary neighbourhoods = alike
+    int null_samples = 200;  // hierarchy: neighbourhoods drawn per size for the null model
+    std::string null_growth =
+        "density";  // hierarchy: null neighbourhoods as level sets, or "distance"
+    std::string null_floor =
+        "none";  // hierarchy: "eps" keeps null level sets out of denser regions
+    double max_spread_ratio =
+        0.5;          // hierarchy: alike never looser than this share of the population's sd
     int min_pts = 8;  // neighbours an account needs within eps to be a core account
-    AutoValue eps_similarity;  // auto: derived from the distribution of min_pts-th neighbour distances
-    double min_log_gap = 0.4;  // auto eps: a farm must be exp(gap) x tighter than the genuine mode
+    AutoValue
+        eps_similarity;  // auto: derived from the distribution of min_pts-th neighbour distances
+    double min_log_gap = 0.4;   // auto eps: a farm must be exp(gap) x tighter than the genuine mode
     double min_peak_gap = 1.2;  // auto eps: a farm population peaks exp(gap) x tighter than genuine
-    double robust_z = 5.0;     // auto eps: how many robust deviations below the genuine mode
-    double min_tightness = 1.25;  // cluster kept only if its surroundings are this many x looser
-    double min_cohesion = 0.5;    // split-respect test: share of near accounts inside, both halves
-    int64_t cohesion_queries = 8;    // members sampled per cluster for that test
-    int min_size = 0;            // 0: min_pts + 1
+    double robust_z = 5.0;      // auto eps: how many robust deviations below the genuine mode
+    double min_tightness = 1.25;   // cluster kept only if its surroundings are this many x looser
+    double min_cohesion = 0.5;     // split-respect test: share of near accounts inside, both halves
+    int64_t cohesion_queries = 8;  // members sampled per cluster for that test
+    int min_size = 0;              // 0: min_pts + 1
   } clusters;
 
   struct Lockstep {
@@ -82,23 +86,23 @@ struct SweepConfig {
     // give (group_permutations shuffles; 0 turns the test off), and group_min_excess x as often.
     int group_permutations = 8;
     double group_min_excess = 2.0;
-    int min_matches = 3;   // matched slots a linked pair needs at its tolerance
-    int min_size = 10;     // smallest campaign reported
-    int hashes = 24;       // MinHash functions over (slot, time bucket) tokens
-    int window = 3;        // sorted-neighbourhood window per hash: candidates per account
+    int min_matches = 3;           // matched slots a linked pair needs at its tolerance
+    int min_size = 10;             // smallest campaign reported
+    int hashes = 24;               // MinHash functions over (slot, time bucket) tokens
+    int window = 3;                // sorted-neighbourhood window per hash: candidates per account
     int64_t block_rows = 1 << 20;  // action rows read per block
   } lockstep;
 
   struct Output {
     bool write_graph = false;  // /graph/neighbors and /graph/similarity
     bool overwrite = false;
-    int top_clusters = 10;     // clusters listed in the stdout summary
+    int top_clusters = 10;             // clusters listed in the stdout summary
     double alarm_flagged_share = 0.2;  // a sweep flagging more says so and names extreme features
   } output;
 
   struct Run {
     BackendKind backend = BackendKind::automatic;
-    int threads = 0;             // 0: all cores
+    int threads = 0;               // 0: all cores
     int64_t max_memory_bytes = 0;  // 0: no planning limit
     int64_t gpu_memory_bytes = 0;  // 0: a share of free device memory
   } run;

@@ -35,7 +35,7 @@ struct FeatureStats {
   std::vector<double> location;  // winsorised mean (see robust_feature_stats)
   std::vector<double> scale;     // winsorised deviation; 0: constant
   int64_t constant_features = 0;
-  int64_t sample_rows = 0;       // rows the statistics were taken from
+  int64_t sample_rows = 0;  // rows the statistics were taken from
   /// Per feature: the largest |x - location| / scale in the sample (0 for constant features):
   /// how extreme its scale is, named when a sweep flags an alarming share of its accounts.
   std::vector<double> extreme;

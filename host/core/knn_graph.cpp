@@ -13,9 +13,12 @@ namespace unfriend {
 
 std::string to_string(Metric metric) {
   switch (metric) {
-    case Metric::cosine: return "cosine";
-    case Metric::inner_product: return "inner_product";
-    case Metric::l2: return "l2";
+    case Metric::cosine:
+      return "cosine";
+    case Metric::inner_product:
+      return "inner_product";
+    case Metric::l2:
+      return "l2";
   }
   return "?";
 }
@@ -29,10 +32,14 @@ Metric metric_from_string(const std::string& name) {
 
 std::string to_string(KnnMode mode) {
   switch (mode) {
-    case KnnMode::automatic: return "auto";
-    case KnnMode::exact: return "exact";
-    case KnnMode::ivf: return "ivf";
-    case KnnMode::hnsw: return "hnsw";
+    case KnnMode::automatic:
+      return "auto";
+    case KnnMode::exact:
+      return "exact";
+    case KnnMode::ivf:
+      return "ivf";
+    case KnnMode::hnsw:
+      return "hnsw";
   }
   return "?";
 }
@@ -47,9 +54,12 @@ KnnMode knn_mode_from_string(const std::string& name) {
 
 std::string to_string(BackendKind kind) {
   switch (kind) {
-    case BackendKind::automatic: return "auto";
-    case BackendKind::cpu: return "cpu";
-    case BackendKind::cuda: return "cuda";
+    case BackendKind::automatic:
+      return "auto";
+    case BackendKind::cpu:
+      return "cpu";
+    case BackendKind::cuda:
+      return "cuda";
   }
   return "?";
 }
@@ -81,8 +91,8 @@ void check_neighbor_indices(const KnnGraph& graph) {
     for (int j = 0; j < graph.k; ++j) {
       const int64_t other = graph.neighbors[static_cast<size_t>(i * graph.k + j)];
       if (other >= graph.rows) {
-        throw InputError(fmt::format("kNN graph row {} lists neighbour {} but has only {} rows",
-                                     i, other, graph.rows));
+        throw InputError(fmt::format("kNN graph row {} lists neighbour {} but has only {} rows", i,
+                                     other, graph.rows));
       }
     }
   }
@@ -106,8 +116,8 @@ void check_group_input(const KnnGraph& graph, const std::vector<int64_t>& label,
   check_components_input(graph, options.core);
   const int64_t rows = graph.rows;
   if (label.size() != static_cast<size_t>(rows)) {
-    throw InputError(fmt::format("group labels have {} entries for a kNN graph of {} rows",
-                                 label.size(), rows));
+    throw InputError(
+        fmt::format("group labels have {} entries for a kNN graph of {} rows", label.size(), rows));
   }
   if (!options.core_distance.empty() && options.core_distance.size() != static_cast<size_t>(rows)) {
     throw InputError(fmt::format("core distances have {} entries for a kNN graph of {} rows",

@@ -33,12 +33,12 @@ struct LockstepRule {
 };
 
 struct PairMatch {
-  int32_t shared = 0;        // slots both acted on
-  int32_t matched = 0;       // at the chosen tolerance: shared slots with lag <= T
-  int32_t scale = 0;         // the chosen tolerance (index into the rule's scales)
-  float chance = 0;          // the null's probability that a shared slot matches at T
-  double log10_p = 0;        // binomial tail of matched among shared under that chance
-  double similarity = 0;     // Jaccard over slots at the chosen tolerance
+  int32_t shared = 0;     // slots both acted on
+  int32_t matched = 0;    // at the chosen tolerance: shared slots with lag <= T
+  int32_t scale = 0;      // the chosen tolerance (index into the rule's scales)
+  float chance = 0;       // the null's probability that a shared slot matches at T
+  double log10_p = 0;     // binomial tail of matched among shared under that chance
+  double similarity = 0;  // Jaccard over slots at the chosen tolerance
 };
 
 /// log10 P(X >= k) for X ~ Binomial(n, p), summed from k upward until the terms vanish.
@@ -62,10 +62,12 @@ UNFRIEND_HOST_DEVICE inline double binomial_tail_log10(int32_t n, int32_t k, dou
 /// `slot_*`/`time_*`: an account's actions sorted by (slot, time), as in ActionIndex;
 /// `distinct_*`: its number of distinct slots; `slot_first_time`: per slot, the first action
 /// on its target by anyone.
-UNFRIEND_HOST_DEVICE inline PairMatch match_accounts(
-    const uint32_t* slot_a, const int64_t* time_a, int64_t len_a, int32_t distinct_a,
-    const uint32_t* slot_b, const int64_t* time_b, int64_t len_b, int32_t distinct_b,
-    const int64_t* slot_first_time, const LockstepRule& rule) {
+UNFRIEND_HOST_DEVICE inline PairMatch match_accounts(const uint32_t* slot_a, const int64_t* time_a,
+                                                     int64_t len_a, int32_t distinct_a,
+                                                     const uint32_t* slot_b, const int64_t* time_b,
+                                                     int64_t len_b, int32_t distinct_b,
+                                                     const int64_t* slot_first_time,
+                                                     const LockstepRule& rule) {
   int32_t matched[kMaxToleranceScales] = {};
   int64_t delay_a[kMaxNullSlots], delay_b[kMaxNullSlots];
   int kept = 0;
@@ -88,7 +90,10 @@ UNFRIEND_HOST_DEVICE inline PairMatch match_accounts(
         const int64_t d = time_a[p] - time_b[q];
         const int64_t gap = d < 0 ? -d : d;
         if (gap < lag) lag = gap;
-        if (d < 0) ++p; else ++q;
+        if (d < 0)
+          ++p;
+        else
+          ++q;
       }
       if (kept < kMaxNullSlots) {
         delay_a[kept] = time_a[i] - slot_first_time[s];

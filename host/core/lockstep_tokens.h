@@ -40,7 +40,8 @@ UNFRIEND_HOST_DEVICE inline uint64_t lockstep_token(uint32_t slot, int64_t time,
   const int64_t shifted = time + grid * (tolerance > 0 ? tolerance : 1);
   const int64_t q = shifted / width;
   const int64_t bucket = (shifted % width != 0 && shifted < 0) ? q - 1 : q;  // floor
-  return mix64(mix64(slot) ^ mix64(static_cast<uint64_t>(bucket) * 2 + static_cast<uint64_t>(grid)));
+  return mix64(mix64(slot) ^
+               mix64(static_cast<uint64_t>(bucket) * 2 + static_cast<uint64_t>(grid)));
 }
 
 /// Hash function h of a token (the signature keeps the smallest over the account's tokens).

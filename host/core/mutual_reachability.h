@@ -14,7 +14,8 @@ namespace unfriend {
 /// HDBSCAN*'s mutual-reachability distance of an edge: no shorter than either endpoint's core
 /// distance, so that a sparse account cannot bridge two dense regions. +inf when either
 /// endpoint has no core distance (fewer than min_pts neighbours).
-UNFRIEND_HOST_DEVICE inline float mutual_reachability(float edge_distance, float core_from, float core_to) {
+UNFRIEND_HOST_DEVICE inline float mutual_reachability(float edge_distance, float core_from,
+                                                      float core_to) {
   float w = edge_distance;
   if (core_from > w) w = core_from;
   if (core_to > w) w = core_to;
@@ -23,8 +24,8 @@ UNFRIEND_HOST_DEVICE inline float mutual_reachability(float edge_distance, float
 
 /// The order in which the forest takes edges: by weight, then by the smaller endpoint, then by
 /// the larger. Distinct for distinct undirected edges, so the minimum spanning forest is unique.
-UNFRIEND_HOST_DEVICE inline bool forest_edge_before(float weight_a, int64_t lo_a, int64_t hi_a, float weight_b,
-                               int64_t lo_b, int64_t hi_b) {
+UNFRIEND_HOST_DEVICE inline bool forest_edge_before(float weight_a, int64_t lo_a, int64_t hi_a,
+                                                    float weight_b, int64_t lo_b, int64_t hi_b) {
   if (weight_a != weight_b) return weight_a < weight_b;
   if (lo_a != lo_b) return lo_a < lo_b;
   return hi_a < hi_b;

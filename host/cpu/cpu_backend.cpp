@@ -1,10 +1,10 @@
 #include "host/cpu/cpu_backend.h"
 
 #include "host/cpu/components.h"
+#include "host/cpu/cpu_knn.h"
 #include "host/cpu/density_groups.h"
 #include "host/cpu/lockstep_pairs.h"
 #include "host/cpu/spanning_forest.h"
-#include "host/cpu/cpu_knn.h"
 #include "host/cpu/thread_limit.h"
 
 namespace unfriend {

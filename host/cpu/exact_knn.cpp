@@ -12,9 +12,9 @@
 
 #include "host/core/error.h"
 #include "host/core/progress.h"
-#include "host/cpu/top_candidates.h"
 #include "host/cpu/knn_rows.h"
 #include "host/cpu/knn_units.h"
+#include "host/cpu/top_candidates.h"
 
 namespace unfriend {
 
@@ -44,7 +44,8 @@ class TileRunner {
 #pragma omp parallel for schedule(dynamic, 1)
     for (int64_t t = 0; t < count; ++t) {
       try {
-        const int thread = std::min<int>(omp_get_thread_num(), static_cast<int>(scorers_.size()) - 1);
+        const int thread =
+            std::min<int>(omp_get_thread_num(), static_cast<int>(scorers_.size()) - 1);
         scorers_[static_cast<size_t>(thread)]->score(tiles[static_cast<size_t>(t)], best_);
       } catch (...) {
 #pragma omp critical(unfriend_tile_failure)
@@ -81,7 +82,9 @@ void all_pairs_rounds(const std::vector<RowRange>& blocks, TileRunner& runner, P
     tiles.clear();
     for (int64_t p = 0; p < m / 2; ++p) {
       const int64_t x = seat(p, round), y = seat(m - 1 - p, round);
-      if (x < b && y < b) tiles.push_back(tile_of(blocks[static_cast<size_t>(x)], blocks[static_cast<size_t>(y)], true));
+      if (x < b && y < b)
+        tiles.push_back(
+            tile_of(blocks[static_cast<size_t>(x)], blocks[static_cast<size_t>(y)], true));
     }
     runner.run(tiles);
     progress.advance(static_cast<int64_t>(tiles.size()));
@@ -116,8 +119,8 @@ void tiled_exact_knn(MatrixView data, const KnnParams& params, int k_search,
   const int64_t n = data.rows;
   if (n == 0) return;
   if (n > INT32_MAX) {
-    throw InputError(fmt::format(
-        "exact kNN of {} rows: at most {} rows (use knn mode ivf)", n, INT32_MAX));
+    throw InputError(
+        fmt::format("exact kNN of {} rows: at most {} rows (use knn mode ivf)", n, INT32_MAX));
   }
   const int64_t band_rows = std::min<int64_t>(params.query_block_rows, n);
   const int64_t units = (n + band_rows - 1) / band_rows;
@@ -213,8 +216,8 @@ void tiled_exact_knn(MatrixView data, const KnnParams& params, int k_search,
       self[static_cast<size_t>(i)] = first + i;
       best.take_rows(first + i, candidates.data() + i * k_search);
     }
-    assemble_knn_rows(data, params.metric, self.data(), count, candidates.data(), k_search,
-                      graph.k, graph.neighbors.data() + first * graph.k,
+    assemble_knn_rows(data, params.metric, self.data(), count, candidates.data(), k_search, graph.k,
+                      graph.neighbors.data() + first * graph.k,
                       graph.similarity.data() + first * graph.k, /*complete_ties=*/true);
     if (checkpoint != nullptr) {
       graph_to_unit(graph, self.data(), count, unit);
@@ -249,8 +252,8 @@ void search_query_chunk(MatrixView data, const int64_t* query_rows, int64_t quer
       TileScorer scorer(query_view, data, metric, nullptr, norms, kernel);
 #pragma omp for schedule(dynamic, 1)
       for (int64_t b = 0; b < blocks; ++b) {
-        scorer.score(ScoreTile{0, queries, b * block_rows, std::min(data.rows, (b + 1) * block_rows),
-                               false, 0},
+        scorer.score(ScoreTile{0, queries, b * block_rows,
+                               std::min(data.rows, (b + 1) * block_rows), false, 0},
                      *per_thread[static_cast<size_t>(thread)]);
       }
     } catch (...) {
@@ -273,13 +276,13 @@ void search_query_chunk(MatrixView data, const int64_t* query_rows, int64_t quer
 }  // namespace
 
 void tiled_exact_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows, int k,
-                             int k_search, Metric metric, int64_t query_block_rows,
-                             KnnGraph& graph, TileKernel kernel) {
+                             int k_search, Metric metric, int64_t query_block_rows, KnnGraph& graph,
+                             TileKernel kernel) {
   const int64_t queries = static_cast<int64_t>(query_rows.size());
   if (queries == 0 || data.rows == 0) return;
   if (data.rows > INT32_MAX) {
-    throw InputError(fmt::format(
-        "exact kNN of {} rows: at most {} rows (use knn mode ivf)", data.rows, INT32_MAX));
+    throw InputError(fmt::format("exact kNN of {} rows: at most {} rows (use knn mode ivf)",
+                                 data.rows, INT32_MAX));
   }
   const std::vector<float> norms =
       metric == Metric::l2 ? tile_squared_norms(data) : std::vector<float>{};

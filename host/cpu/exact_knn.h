@@ -35,7 +35,7 @@ void tiled_exact_knn(MatrixView data, const KnnParams& params, int k_search,
 /// candidates, merged in the canonical order at the end). Queries go in chunks of
 /// query_block_rows (0: all at once), which bounds the candidate lists held.
 void tiled_exact_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows, int k,
-                             int k_search, Metric metric, int64_t query_block_rows,
-                             KnnGraph& graph, TileKernel kernel = TileKernel::automatic);
+                             int k_search, Metric metric, int64_t query_block_rows, KnnGraph& graph,
+                             TileKernel kernel = TileKernel::automatic);
 
 }  // namespace unfriend

@@ -2,12 +2,11 @@
 
 #include <faiss/IndexHNSW.h>
 #include <fmt/format.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <memory>
 #include <numeric>
-
-#include <omp.h>
 
 #include "host/core/error.h"
 #include "host/core/progress.h"
@@ -28,7 +27,7 @@ faiss::MetricType faiss_metric(Metric metric) {
 // BLAS path starts at 20 query rows; HNSW inserts each call's rows level by level), and the
 // graph must not depend on block sizes. 16384 is the default query_block_rows, so results of
 // the default configuration are what they were when these calls used it.
-constexpr int64_t k_fixed_call_rows = 16384;
+constexpr int64_t kFixedCallRows = 16384;
 
 /// Runs the rows in blocks of query_block_rows, one checkpoint unit per block: a block the
 /// checkpoint holds is copied into the graph; any other is searched with
@@ -115,12 +114,12 @@ void hnsw_graph(MatrixView data, const KnnParams& params, int k_search, KnnGraph
                 "graph may differ slightly from an uninterrupted run (--threads 1 avoids that)");
           }
         }
-        index = std::make_unique<faiss::IndexHNSWFlat>(static_cast<int>(data.cols),
-                                                       params.hnsw_m, faiss_metric(params.metric));
+        index = std::make_unique<faiss::IndexHNSWFlat>(static_cast<int>(data.cols), params.hnsw_m,
+                                                       faiss_metric(params.metric));
         index->hnsw.efConstruction = params.hnsw_ef_construction;
         Progress progress("knn hnsw add", data.rows);
-        for (int64_t first = 0; first < data.rows; first += k_fixed_call_rows) {
-          const int64_t count = std::min(k_fixed_call_rows, data.rows - first);
+        for (int64_t first = 0; first < data.rows; first += kFixedCallRows) {
+          const int64_t count = std::min(kFixedCallRows, data.rows - first);
           index->add(count, data.row(first));
           progress.advance(count);
         }

@@ -1,13 +1,12 @@
 #include "host/cpu/ivf_knn.h"
 
 #include <fmt/format.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <atomic>
 #include <exception>
 #include <memory>
-
-#include <omp.h>
 
 #include "host/core/error.h"
 #include "host/core/progress.h"
@@ -30,19 +29,19 @@ namespace {
 // tile-shaped instead of one scan per query.
 struct IvfPartition {
   int nlist = 0;
-  int width = 0;                          // nearest lists kept per list (the largest nprobe)
-  std::vector<int64_t> list_of_row;       // row -> list
-  std::vector<int64_t> offsets;           // list l: members[offsets[l], offsets[l+1])
-  std::vector<int64_t> members;           // rows, grouped by list, ascending within a list
-  std::vector<int64_t> nearest_lists;     // [nlist x width], the list itself first
-  std::vector<float> centroids;           // [nlist x dims]
-  std::vector<float> centroid_norms;      // squared, l2 only
+  int width = 0;                       // nearest lists kept per list (the largest nprobe)
+  std::vector<int64_t> list_of_row;    // row -> list
+  std::vector<int64_t> offsets;        // list l: members[offsets[l], offsets[l+1])
+  std::vector<int64_t> members;        // rows, grouped by list, ascending within a list
+  std::vector<int64_t> nearest_lists;  // [nlist x width], the list itself first
+  std::vector<float> centroids;        // [nlist x dims]
+  std::vector<float> centroid_norms;   // squared, l2 only
 };
 
-// K-means rounds of the partition (trained on 40 rows per list, FAISS's 39 and one): it only has to group neighbours, and the nprobe tuning
-// measures how well it does, so 10 (FAISS's default is 25) - k-means was most of the IVF
-// search's time.
-constexpr int k_kmeans_iterations = 10;
+// K-means rounds of the partition (trained on 40 rows per list, FAISS's 39 and one): it only has to
+// group neighbours, and the nprobe tuning measures how well it does, so 10 (FAISS's default is 25)
+// - k-means was most of the IVF search's time.
+constexpr int kKmeansIterations = 10;
 
 IvfPartition build_partition(MatrixView data, const KnnParams& params, const IvfSettings& ivf) {
   const int64_t dims = data.cols;
@@ -57,7 +56,7 @@ IvfPartition build_partition(MatrixView data, const KnnParams& params, const Ivf
     log_info(fmt::format("knn: ivf k-means, {} lists on {} rows", ivf.nlist, train.size()));
     // Unit rows are best split by direction: keep the centroids on the sphere as well.
     centroids = train_kmeans(MatrixView{sample.data(), static_cast<int64_t>(train.size()), dims},
-                             ivf.nlist, k_kmeans_iterations, params.metric == Metric::cosine,
+                             ivf.nlist, kKmeansIterations, params.metric == Metric::cosine,
                              params.metric, params.seed);
   }
   const MatrixView centroid_view{centroids.data(), ivf.nlist, dims};
@@ -115,7 +114,8 @@ std::vector<int64_t> own_nearest_lists(MatrixView rows, const IvfPartition& part
     const Candidate* kept = own.kept(i, &count);
     sorted.assign(kept, kept + count);
     std::sort(sorted.begin(), sorted.end(), candidate_before);
-    for (int j = 0; j < count; ++j) out[static_cast<size_t>(i * width + j)] = sorted[static_cast<size_t>(j)].row;
+    for (int j = 0; j < count; ++j)
+      out[static_cast<size_t>(i * width + j)] = sorted[static_cast<size_t>(j)].row;
   }
   return out;
 }
@@ -131,7 +131,8 @@ int tune_join_nprobe(MatrixView data, const IvfPartition& part, const TuningSamp
   const int64_t dims = data.cols;
   std::vector<float> gathered(sample.rows.size() * static_cast<size_t>(dims));
   for (size_t q = 0; q < sample.rows.size(); ++q) {
-    std::copy(data.row(sample.rows[q]), data.row(sample.rows[q]) + dims, gathered.data() + q * dims);
+    std::copy(data.row(sample.rows[q]), data.row(sample.rows[q]) + dims,
+              gathered.data() + q * dims);
   }
   const MatrixView sample_view{gathered.data(), static_cast<int64_t>(sample.rows.size()), dims};
   const MatrixView centroid_view{part.centroids.data(), part.nlist, dims};
@@ -171,15 +172,16 @@ int tune_join_nprobe(MatrixView data, const IvfPartition& part, const TuningSamp
     }
   }
   if (nprobe == part.width) recall = recall_at(found);
-  log_info(fmt::format("knn: ivf nprobe={} reaches recall {:.3f} on {} tuning rows (target "
-                       "{:.2f}; recall by nprobe {})",
-                       nprobe, recall, sample.rows.size(), target, curve));
+  log_info(
+      fmt::format("knn: ivf nprobe={} reaches recall {:.3f} on {} tuning rows (target "
+                  "{:.2f}; recall by nprobe {})",
+                  nprobe, recall, sample.rows.size(), target, curve));
   return nprobe;
 }
 
 // Rows per work item of the join (runs of consecutive lists): a probed list is packed once per
 // item and met by every row of the item that probes it.
-constexpr int64_t k_join_chunk_rows = 2048;
+constexpr int64_t kJoinChunkRows = 2048;
 
 // Checkpoint units of the join: consecutive lists, grouped until a group holds at least
 // `target_rows` rows. Unit u is lists [first_list[u], first_list[u + 1]); its rows are the
@@ -206,7 +208,7 @@ std::vector<int64_t> group_lists(const IvfPartition& part, int64_t target_rows) 
 }  // namespace
 
 void ivf_join_graph(MatrixView data, const KnnParams& params, IvfSettings& ivf, int k_search,
-               KnnGraph& graph, KnnCheckpoint* checkpoint) {
+                    KnnGraph& graph, KnnCheckpoint* checkpoint) {
   IvfPartition part = build_partition(data, params, ivf);
   TuningSample sample;
   if (ivf.tune_nprobe) {
@@ -235,7 +237,7 @@ void ivf_join_graph(MatrixView data, const KnnParams& params, IvfSettings& ivf, 
   int64_t to_search = 0;
   std::vector<int64_t> unit_of_list(static_cast<size_t>(part.nlist));
   std::vector<int64_t> lists_left(static_cast<size_t>(units), 0);
-  // Work items: runs of consecutive lists inside a unit holding at least k_join_chunk_rows rows
+  // Work items: runs of consecutive lists inside a unit holding at least kJoinChunkRows rows
   // (a list's rows probe many lists each, so a run of lists shares more of its probes), each
   // [first list, end list).
   std::vector<std::pair<int64_t, int64_t>> pending;
@@ -253,8 +255,9 @@ void ivf_join_graph(MatrixView data, const KnnParams& params, IvfSettings& ivf, 
       const int64_t unit_end = first_list[static_cast<size_t>(u) + 1];
       for (int64_t list = run_start; list < unit_end; ++list) {
         unit_of_list[static_cast<size_t>(list)] = u;
-        const int64_t held = part.offsets[static_cast<size_t>(list) + 1] - part.offsets[static_cast<size_t>(run_start)];
-        if (held >= k_join_chunk_rows || list + 1 == unit_end) {
+        const int64_t held = part.offsets[static_cast<size_t>(list) + 1] -
+                             part.offsets[static_cast<size_t>(run_start)];
+        if (held >= kJoinChunkRows || list + 1 == unit_end) {
           if (held > 0) {
             pending.push_back({run_start, list + 1});
             ++lists_left[static_cast<size_t>(u)];
@@ -290,9 +293,9 @@ void ivf_join_graph(MatrixView data, const KnnParams& params, IvfSettings& ivf, 
     {
       TileScorer scorer(grouped_view, params.metric,
                         grouped_norms.empty() ? nullptr : grouped_norms.data());
-      TileScorer to_centroids(grouped_view, MatrixView{part.centroids.data(), part.nlist, data.cols},
-                              params.metric, nullptr,
-                              part.centroid_norms.empty() ? nullptr : part.centroid_norms.data());
+      TileScorer to_centroids(
+          grouped_view, MatrixView{part.centroids.data(), part.nlist, data.cols}, params.metric,
+          nullptr, part.centroid_norms.empty() ? nullptr : part.centroid_norms.data());
       std::vector<int64_t> probed_lists, prober_start, probers, prober_slots;
       std::vector<int64_t> prober_count(static_cast<size_t>(part.nlist), 0);
       std::vector<int64_t> found, neighbors;
@@ -323,8 +326,10 @@ void ivf_join_graph(MatrixView data, const KnnParams& params, IvfSettings& ivf, 
           // Members grouped by the list they probe (counting sort, members ascending).
           prober_start.assign(probed_lists.size() + 1, 0);
           for (size_t p = 0; p < probed_lists.size(); ++p) {
-            prober_start[p + 1] = prober_start[p] + prober_count[static_cast<size_t>(probed_lists[p])];
-            prober_count[static_cast<size_t>(probed_lists[p])] = static_cast<int64_t>(p);  // now: its index
+            prober_start[p + 1] =
+                prober_start[p] + prober_count[static_cast<size_t>(probed_lists[p])];
+            prober_count[static_cast<size_t>(probed_lists[p])] =
+                static_cast<int64_t>(p);  // now: its index
           }
           probers.resize(static_cast<size_t>(prober_start.back()));
           prober_slots.resize(probers.size());
@@ -333,7 +338,8 @@ void ivf_join_graph(MatrixView data, const KnnParams& params, IvfSettings& ivf, 
             int held = 0;
             const Candidate* kept = own.kept(i, &held);
             for (int j = 0; j < held; ++j) {
-              const size_t at = static_cast<size_t>(cursor[static_cast<size_t>(prober_count[static_cast<size_t>(kept[j].row)])]++);
+              const size_t at = static_cast<size_t>(
+                  cursor[static_cast<size_t>(prober_count[static_cast<size_t>(kept[j].row)])]++);
               probers[at] = begin + i;
               prober_slots[at] = i;
             }
@@ -344,8 +350,12 @@ void ivf_join_graph(MatrixView data, const KnnParams& params, IvfSettings& ivf, 
           for (size_t p = 0; p < probed_lists.size(); ++p) {
             const size_t l = static_cast<size_t>(probed_lists[p]);
             prober_count[l] = 0;
-            ScoreTile tile{0, prober_start[p + 1] - prober_start[p], part.offsets[l],
-                           part.offsets[l + 1], false, 0};
+            ScoreTile tile{0,
+                           prober_start[p + 1] - prober_start[p],
+                           part.offsets[l],
+                           part.offsets[l + 1],
+                           false,
+                           0};
             tile.rows = probers.data() + prober_start[p];
             tile.slots = prober_slots.data() + prober_start[p];
             scorer.score(tile, best);
@@ -401,13 +411,13 @@ void ivf_join_graph(MatrixView data, const KnnParams& params, IvfSettings& ivf, 
   if (stop.load()) throw StopRequested(units_saved(*checkpoint, units));
   progress.finish();
   if (to_search > 0) {
-    log_info(fmt::format("knn: ivf join: a run of lists ({} rows or more) probed {:.1f} lists "
-                         "between its rows (each its own {} nearest)", k_join_chunk_rows,
-                         static_cast<double>(lists_met.load()) / static_cast<double>(to_search),
-                         ivf.nprobe));
+    log_info(fmt::format(
+        "knn: ivf join: a run of lists ({} rows or more) probed {:.1f} lists "
+        "between its rows (each its own {} nearest)",
+        kJoinChunkRows, static_cast<double>(lists_met.load()) / static_cast<double>(to_search),
+        ivf.nprobe));
   }
 }
-
 
 namespace {
 
@@ -427,7 +437,8 @@ void search_query_chunk_ivf(MatrixView data, MatrixView grouped_view,
   std::vector<int64_t> own;
   {
     TileScorer to_centroids(query_view, MatrixView{part.centroids.data(), part.nlist, dims}, metric,
-                            nullptr, part.centroid_norms.empty() ? nullptr : part.centroid_norms.data());
+                            nullptr,
+                            part.centroid_norms.empty() ? nullptr : part.centroid_norms.data());
     own = own_nearest_lists(query_view, part, probes, to_centroids);
   }
   // Queries grouped by the list they probe (counting sort, queries ascending).
@@ -435,8 +446,10 @@ void search_query_chunk_ivf(MatrixView data, MatrixView grouped_view,
   for (int64_t l : own) {
     if (l >= 0) ++start[static_cast<size_t>(l) + 1];
   }
-  for (int l = 0; l < part.nlist; ++l) start[static_cast<size_t>(l) + 1] += start[static_cast<size_t>(l)];
-  std::vector<int64_t> probers(static_cast<size_t>(start.back())), cursor(start.begin(), start.end() - 1);
+  for (int l = 0; l < part.nlist; ++l)
+    start[static_cast<size_t>(l) + 1] += start[static_cast<size_t>(l)];
+  std::vector<int64_t> probers(static_cast<size_t>(start.back())),
+      cursor(start.begin(), start.end() - 1);
   for (int64_t q = 0; q < n; ++q) {
     for (int p = 0; p < probes; ++p) {
       const int64_t l = own[static_cast<size_t>(q * probes + p)];
@@ -458,10 +471,15 @@ void search_query_chunk_ivf(MatrixView data, MatrixView grouped_view,
                         grouped_norms.empty() ? nullptr : grouped_norms.data());
 #pragma omp for schedule(dynamic, 4)
       for (int l = 0; l < part.nlist; ++l) {
-        const int64_t first = start[static_cast<size_t>(l)], last = start[static_cast<size_t>(l) + 1];
+        const int64_t first = start[static_cast<size_t>(l)],
+                      last = start[static_cast<size_t>(l) + 1];
         if (first == last) continue;
-        ScoreTile tile{0, last - first, part.offsets[static_cast<size_t>(l)],
-                       part.offsets[static_cast<size_t>(l) + 1], false, 0};
+        ScoreTile tile{0,
+                       last - first,
+                       part.offsets[static_cast<size_t>(l)],
+                       part.offsets[static_cast<size_t>(l) + 1],
+                       false,
+                       0};
         tile.rows = probers.data() + first;
         tile.slots = probers.data() + first;
         scorer.score(tile, *per_thread[static_cast<size_t>(thread)]);
@@ -488,7 +506,6 @@ void search_query_chunk_ivf(MatrixView data, MatrixView grouped_view,
   assemble_knn_rows(data, metric, query_rows, n, candidates.data(), k_search, k, out_neighbors,
                     out_similarity);
 }
-
 
 }  // namespace
 

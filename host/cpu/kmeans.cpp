@@ -83,8 +83,8 @@ std::vector<float> train_kmeans(MatrixView train, int lists, int iterations, boo
   std::vector<float> centroids(static_cast<size_t>(lists * dims));
   const std::vector<int64_t> start = sample_rows(train.rows, lists, seed);
   for (int l = 0; l < lists; ++l) {
-    std::copy(train.row(start[static_cast<size_t>(l)]), train.row(start[static_cast<size_t>(l)]) + dims,
-              centroids.data() + l * dims);
+    std::copy(train.row(start[static_cast<size_t>(l)]),
+              train.row(start[static_cast<size_t>(l)]) + dims, centroids.data() + l * dims);
   }
   std::vector<double> sums(static_cast<size_t>(lists * dims));
   std::vector<int64_t> sizes(static_cast<size_t>(lists));
@@ -114,16 +114,17 @@ std::vector<float> train_kmeans(MatrixView train, int lists, int iterations, boo
       }
     }
     // Empty lists split the largest cluster in two.
-    constexpr float k_nudge = 1.0f / 1024.0f;
+    constexpr float kNudge = 1.0f / 1024.0f;
     for (int l = 0; l < lists; ++l) {
       if (sizes[static_cast<size_t>(l)] != 0) continue;
-      const int largest = static_cast<int>(std::max_element(sizes.begin(), sizes.end()) - sizes.begin());
+      const int largest =
+          static_cast<int>(std::max_element(sizes.begin(), sizes.end()) - sizes.begin());
       float* into = centroids.data() + static_cast<size_t>(l) * dims;
       float* from = centroids.data() + static_cast<size_t>(largest) * dims;
       for (int64_t d = 0; d < dims; ++d) {
         const float sign = d % 2 == 0 ? 1.0f : -1.0f;
-        into[d] = from[d] * (1.0f + sign * k_nudge);
-        from[d] = from[d] * (1.0f - sign * k_nudge);
+        into[d] = from[d] * (1.0f + sign * kNudge);
+        from[d] = from[d] * (1.0f - sign * kNudge);
       }
       sizes[static_cast<size_t>(l)] = sizes[static_cast<size_t>(largest)] / 2;
       sizes[static_cast<size_t>(largest)] -= sizes[static_cast<size_t>(l)];

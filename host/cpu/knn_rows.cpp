@@ -31,7 +31,8 @@ bool cut_is_ambiguous(MatrixView data, Metric metric, int64_t self,
                       const std::vector<std::pair<float, int64_t>>& kept, int k) {
   if (static_cast<int>(kept.size()) <= k) return true;  // the search may have run short
   double query = squared_norm(data.row(self), data.cols), widest = 0;
-  for (const auto& [sim, other] : kept) widest = std::max(widest, squared_norm(data.row(other), data.cols));
+  for (const auto& [sim, other] : kept)
+    widest = std::max(widest, squared_norm(data.row(other), data.cols));
   const double scale = metric == Metric::l2 ? query + widest : std::sqrt(query * widest);
   const double slack = 4.0 * static_cast<double>(data.cols + 8) * 0x1p-24 * std::max(scale, 1e-30);
   return static_cast<double>(kept[static_cast<size_t>(k) - 1].first) - kept.back().first <= slack;
@@ -54,8 +55,8 @@ void scan_all_rows(MatrixView data, Metric metric, int64_t self, int k,
   for (int64_t other = 0; other < data.rows; ++other) {
     if (other == self) continue;
     if (bounded) {
-      const double slack = float_similarity_slack(self_norm, norms[static_cast<size_t>(other)],
-                                                  data.cols, metric);
+      const double slack =
+          float_similarity_slack(self_norm, norms[static_cast<size_t>(other)], data.cols, metric);
       if (static_cast<double>(similarity[static_cast<size_t>(other)]) < floor - 2.0 * slack) {
         continue;
       }

@@ -17,13 +17,13 @@ namespace {
 // rounding of the cut does the exact search scan the row against all rows (knn_rows.h). 12, not
 // 4: the members of a tight click farm of 1,000 (the synth's) are that close at rank 32, and
 // with 4 about 2,000 of 100,000 rows paid the scan, 15% of the search's time; with 12, under 50.
-constexpr int64_t k_rescore_margin = 12;
+constexpr int64_t kRescoreMargin = 12;
 
 }  // namespace
 
 int search_width(int64_t rows, int k) {
   // k+1 so that the row itself, which every search finds, can be removed; plus the margin.
-  return static_cast<int>(std::min<int64_t>(static_cast<int64_t>(k) + 1 + k_rescore_margin, rows));
+  return static_cast<int>(std::min<int64_t>(static_cast<int64_t>(k) + 1 + kRescoreMargin, rows));
 }
 
 void validate_knn_data(MatrixView data, const KnnParams& params) {
@@ -39,7 +39,7 @@ void validate_knn_data(MatrixView data, const KnnParams& params) {
 }
 
 std::string knn_plan_prefix(const std::string& mode, MatrixView data, const KnnParams& params,
-                        int k_search) {
+                            int k_search) {
   return fmt::format("cpu {}: {} x {} rows, k={} (searching {}), metric {}", mode, data.rows,
                      data.cols, params.k, k_search, to_string(params.metric));
 }

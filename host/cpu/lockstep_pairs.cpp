@@ -6,7 +6,6 @@
 
 namespace unfriend {
 
-
 std::vector<uint64_t> minhash_signatures(const ActionIndex& index,
                                          const std::vector<uint8_t>& eligible,
                                          const CandidateOptions& options) {
@@ -55,7 +54,8 @@ std::vector<AccountPair> candidate_pairs(const std::vector<uint64_t>& signatures
     });
     std::vector<AccountPair>& out = per_hash[static_cast<size_t>(h)];
     for (size_t p = 0; p < order.size(); ++p) {
-      for (size_t q = p + 1; q < order.size() && q <= p + static_cast<size_t>(options.window); ++q) {
+      for (size_t q = p + 1; q < order.size() && q <= p + static_cast<size_t>(options.window);
+           ++q) {
         if (sig(order[q], h) != sig(order[p], h)) break;
         out.emplace_back(std::min(order[p], order[q]), std::max(order[p], order[q]));
       }
@@ -77,8 +77,7 @@ PairMatch match_pair(const ActionIndex& index, uint32_t a, uint32_t b, const Loc
                         index.slot_first_time.data(), rule);
 }
 
-std::vector<PairMatch> verify_pairs(const ActionIndex& index,
-                                    const std::vector<AccountPair>& pairs,
+std::vector<PairMatch> verify_pairs(const ActionIndex& index, const std::vector<AccountPair>& pairs,
                                     const LockstepRule& rule,
                                     const std::function<void(int64_t)>& matched) {
   std::vector<PairMatch> out(pairs.size());

@@ -32,8 +32,7 @@ std::vector<AccountPair> candidate_pairs(const std::vector<uint64_t>& signatures
 
 /// The exact match of every pair (host/core/lockstep_match.h); `matched(count)`, when given,
 /// after each chunk of pairs.
-std::vector<PairMatch> verify_pairs(const ActionIndex& index,
-                                    const std::vector<AccountPair>& pairs,
+std::vector<PairMatch> verify_pairs(const ActionIndex& index, const std::vector<AccountPair>& pairs,
                                     const LockstepRule& rule,
                                     const std::function<void(int64_t)>& matched = {});
 

@@ -70,7 +70,7 @@ KnnGraph exact_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_ro
 }
 
 KnnGraph faiss_exact_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows, int k,
-                           Metric metric, int64_t query_block_rows) {
+                                 Metric metric, int64_t query_block_rows) {
   KnnParams params;
   params.k = k;
   params.metric = metric;

@@ -1,12 +1,11 @@
 #include "host/cpu/score_tile.h"
 
+#include <fmt/format.h>
 #include <immintrin.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "host/core/error.h"
 
@@ -16,8 +15,8 @@ namespace {
 
 // The AVX2 kernel scores a 6 x 16 block of pairs in twelve 8-wide accumulators, the most that
 // fit in the 16 vector registers beside the two column loads and the row broadcast.
-constexpr int k_strip_rows = 6;
-constexpr int k_panel_cols = 16;
+constexpr int kStripRows = 6;
+constexpr int kPanelCols = 16;
 
 bool is_l2(Metric metric) { return metric == Metric::l2; }
 
@@ -26,18 +25,18 @@ bool is_l2(Metric metric) { return metric == Metric::l2; }
 // loads a dimension's 16 column values with two vector loads.
 void pack_panels(MatrixView data, int64_t begin, int64_t end, std::vector<float>& panel) {
   const int64_t dims = data.cols;
-  const int64_t panels = (end - begin + k_panel_cols - 1) / k_panel_cols;
-  panel.resize(static_cast<size_t>(panels * dims * k_panel_cols));
+  const int64_t panels = (end - begin + kPanelCols - 1) / kPanelCols;
+  panel.resize(static_cast<size_t>(panels * dims * kPanelCols));
   // Only the last panel can have lanes past the last row; they score 0 and are never offered.
-  const int64_t last = (panels - 1) * dims * k_panel_cols;
-  if (end - begin < panels * k_panel_cols) {
+  const int64_t last = (panels - 1) * dims * kPanelCols;
+  if (end - begin < panels * kPanelCols) {
     std::fill(panel.begin() + last, panel.end(), 0.0f);
   }
   for (int64_t c = begin; c < end; ++c) {
-    const int64_t p = (c - begin) / k_panel_cols, lane = (c - begin) % k_panel_cols;
-    float* out = panel.data() + p * dims * k_panel_cols + lane;
+    const int64_t p = (c - begin) / kPanelCols, lane = (c - begin) % kPanelCols;
+    float* out = panel.data() + p * dims * kPanelCols + lane;
     const float* row = data.row(c);
-    for (int64_t d = 0; d < dims; ++d) out[d * k_panel_cols] = row[d];
+    for (int64_t d = 0; d < dims; ++d) out[d * kPanelCols] = row[d];
   }
 }
 
@@ -76,8 +75,10 @@ void score_portable(MatrixView rows, MatrixView cols, Metric metric, const float
 
 __attribute__((target("avx2,fma"))) inline uint32_t at_least(__m256 lo, __m256 hi, __m256 bound_lo,
                                                              __m256 bound_hi) {
-  const uint32_t low = static_cast<uint32_t>(_mm256_movemask_ps(_mm256_cmp_ps(lo, bound_lo, _CMP_GE_OQ)));
-  const uint32_t high = static_cast<uint32_t>(_mm256_movemask_ps(_mm256_cmp_ps(hi, bound_hi, _CMP_GE_OQ)));
+  const uint32_t low =
+      static_cast<uint32_t>(_mm256_movemask_ps(_mm256_cmp_ps(lo, bound_lo, _CMP_GE_OQ)));
+  const uint32_t high =
+      static_cast<uint32_t>(_mm256_movemask_ps(_mm256_cmp_ps(hi, bound_hi, _CMP_GE_OQ)));
   return low | (high << 8);
 }
 
@@ -94,11 +95,11 @@ __attribute__((target("avx2,fma"))) void score_avx2(MatrixView data, const float
   const int64_t base = tile.slot_base;
   const float* thresholds = best.thresholds();  // list r - base for row r
   const __m256 two = _mm256_set1_ps(2.0f);
-  alignas(32) float block[k_strip_rows][k_panel_cols];
-  alignas(32) float column_norms[k_panel_cols];
-  alignas(32) float column_bounds[k_panel_cols];
-  for (int64_t i0 = tile.row_begin; i0 < tile.row_end; i0 += k_strip_rows) {
-    const int rows = static_cast<int>(std::min<int64_t>(k_strip_rows, tile.row_end - i0));
+  alignas(32) float block[kStripRows][kPanelCols];
+  alignas(32) float column_norms[kPanelCols];
+  alignas(32) float column_bounds[kPanelCols];
+  for (int64_t i0 = tile.row_begin; i0 < tile.row_end; i0 += kStripRows) {
+    const int rows = static_cast<int>(std::min<int64_t>(kStripRows, tile.row_end - i0));
     // A short strip repeats its last row: its scores are computed and never offered.
     const float* a0 = data.row(tile_row(tile, i0));
     const float* a1 = data.row(tile_row(tile, i0 + std::min(1, rows - 1)));
@@ -106,10 +107,10 @@ __attribute__((target("avx2,fma"))) void score_avx2(MatrixView data, const float
     const float* a3 = data.row(tile_row(tile, i0 + std::min(3, rows - 1)));
     const float* a4 = data.row(tile_row(tile, i0 + std::min(4, rows - 1)));
     const float* a5 = data.row(tile_row(tile, i0 + std::min(5, rows - 1)));
-    for (int64_t c0 = 0; c0 < cols; c0 += k_panel_cols) {
-      const int width = static_cast<int>(std::min<int64_t>(k_panel_cols, cols - c0));
-      const uint32_t valid = width == k_panel_cols ? 0xffffu : (1u << width) - 1u;
-      const float* b = panel + (c0 / k_panel_cols) * dims * k_panel_cols;
+    for (int64_t c0 = 0; c0 < cols; c0 += kPanelCols) {
+      const int width = static_cast<int>(std::min<int64_t>(kPanelCols, cols - c0));
+      const uint32_t valid = width == kPanelCols ? 0xffffu : (1u << width) - 1u;
+      const float* b = panel + (c0 / kPanelCols) * dims * kPanelCols;
       __m256 s00 = _mm256_setzero_ps(), s01 = _mm256_setzero_ps();
       __m256 s10 = _mm256_setzero_ps(), s11 = _mm256_setzero_ps();
       __m256 s20 = _mm256_setzero_ps(), s21 = _mm256_setzero_ps();
@@ -117,8 +118,8 @@ __attribute__((target("avx2,fma"))) void score_avx2(MatrixView data, const float
       __m256 s40 = _mm256_setzero_ps(), s41 = _mm256_setzero_ps();
       __m256 s50 = _mm256_setzero_ps(), s51 = _mm256_setzero_ps();
       for (int64_t d = 0; d < dims; ++d) {
-        const __m256 b0 = _mm256_loadu_ps(b + d * k_panel_cols);
-        const __m256 b1 = _mm256_loadu_ps(b + d * k_panel_cols + 8);
+        const __m256 b0 = _mm256_loadu_ps(b + d * kPanelCols);
+        const __m256 b1 = _mm256_loadu_ps(b + d * kPanelCols + 8);
         __m256 x = _mm256_broadcast_ss(a0 + d);
         s00 = _mm256_fmadd_ps(x, b0, s00);
         s01 = _mm256_fmadd_ps(x, b1, s01);
@@ -138,14 +139,14 @@ __attribute__((target("avx2,fma"))) void score_avx2(MatrixView data, const float
         s50 = _mm256_fmadd_ps(x, b0, s50);
         s51 = _mm256_fmadd_ps(x, b1, s51);
       }
-      const __m256 dots[k_strip_rows][2] = {{s00, s01}, {s10, s11}, {s20, s21},
-                                            {s30, s31}, {s40, s41}, {s50, s51}};
+      const __m256 dots[kStripRows][2] = {{s00, s01}, {s10, s11}, {s20, s21},
+                                          {s30, s31}, {s40, s41}, {s50, s51}};
       const int64_t j0 = tile.col_begin + c0;
 
       // Rows: each row's 16 scores against its own threshold.
       __m256 cn0 = _mm256_setzero_ps(), cn1 = _mm256_setzero_ps();
       if (L2) {
-        std::fill(column_norms, column_norms + k_panel_cols, 0.0f);
+        std::fill(column_norms, column_norms + kPanelCols, 0.0f);
         std::memcpy(column_norms, col_norms + j0, static_cast<size_t>(width) * sizeof(float));
         cn0 = _mm256_load_ps(column_norms);
         cn1 = _mm256_load_ps(column_norms + 8);
@@ -168,8 +169,8 @@ __attribute__((target("avx2,fma"))) void score_avx2(MatrixView data, const float
 
       // Columns: the best of the strip's scores per column against the columns' thresholds;
       // only a column that passes looks at its rows one by one.
-      __m256 v[k_strip_rows][2];
-      for (int r = 0; r < k_strip_rows; ++r) {
+      __m256 v[kStripRows][2];
+      for (int r = 0; r < kStripRows; ++r) {
         const int source = std::min(r, rows - 1);
         if (L2) {
           const __m256 n = _mm256_set1_ps(row_norms[i0 + source]);
@@ -181,13 +182,13 @@ __attribute__((target("avx2,fma"))) void score_avx2(MatrixView data, const float
         }
       }
       __m256 best0 = v[0][0], best1 = v[0][1];
-      for (int r = 1; r < k_strip_rows; ++r) {
+      for (int r = 1; r < kStripRows; ++r) {
         best0 = _mm256_max_ps(best0, v[r][0]);
         best1 = _mm256_max_ps(best1, v[r][1]);
       }
       const float* bounds = thresholds + (j0 - base);
-      if (width < k_panel_cols) {
-        std::fill(column_bounds, column_bounds + k_panel_cols, 0.0f);
+      if (width < kPanelCols) {
+        std::fill(column_bounds, column_bounds + kPanelCols, 0.0f);
         std::memcpy(column_bounds, bounds, static_cast<size_t>(width) * sizeof(float));
         bounds = column_bounds;
       }
@@ -268,8 +269,7 @@ double float_similarity_slack(double query_norm, double row_norm, int64_t dims, 
   // A float sum of `dims` products errs by at most about dims ulps of the sum of their
   // magnitudes (|q||b| for a dot product; |q|^2 + |b|^2 bounds every term of a squared
   // distance); twice that, and 8 more terms for the norms and the final combination.
-  const double magnitude =
-      is_l2(metric) ? query_norm + row_norm : std::sqrt(query_norm * row_norm);
+  const double magnitude = is_l2(metric) ? query_norm + row_norm : std::sqrt(query_norm * row_norm);
   return 2.0 * static_cast<double>(dims + 8) * 0x1p-24 * magnitude + 1e-37;
 }
 
@@ -304,8 +304,8 @@ TileScorer::TileScorer(MatrixView rows, MatrixView columns, Metric metric,
       column_norms_(column_squared_norms),
       same_matrix_(rows.data == columns.data && rows.rows == columns.rows) {
   if (rows.cols != columns.cols) {
-    throw InputError(fmt::format("tile scorer: rows of {} and columns of {} dimensions",
-                                 rows.cols, columns.cols));
+    throw InputError(fmt::format("tile scorer: rows of {} and columns of {} dimensions", rows.cols,
+                                 columns.cols));
   }
   avx2_ = kernel == TileKernel::avx2 || (kernel == TileKernel::automatic && cpu_has_avx2_fma());
 }
@@ -331,7 +331,7 @@ int64_t TileScorer::preferred_block_rows(int64_t dims) {
   // The packed columns (rows x dims floats) in about a quarter of a 1 MiB L2, beside the rows'
   // strip and the best' lines; a multiple of the 16-column panel, 64 to 2048 rows.
   const int64_t rows = (256 * 1024 / 4) / std::max<int64_t>(dims, 1);
-  return std::clamp<int64_t>(rows / k_panel_cols * k_panel_cols, 64, 2048);
+  return std::clamp<int64_t>(rows / kPanelCols * kPanelCols, 64, 2048);
 }
 
 }  // namespace unfriend

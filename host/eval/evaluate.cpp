@@ -92,9 +92,9 @@ EvalReport evaluate(const std::string& result_path, const std::string& truth_pat
   const std::string truth_id_path = action_truth ? "/truth/account" : "/accounts/id";
   const std::vector<int64_t> truth_ids = read_column(truth, truth_id_path, -1, "");
   const int64_t truth_rows = static_cast<int64_t>(truth_ids.size());
-  const std::vector<int64_t> farm =
-      read_column(truth, action_truth && !truth.has("/truth/farm") ? "/truth/campaign" : "/truth/farm",
-                  truth_rows, truth_id_path);
+  const std::vector<int64_t> farm = read_column(
+      truth, action_truth && !truth.has("/truth/farm") ? "/truth/campaign" : "/truth/farm",
+      truth_rows, truth_id_path);
   // Imported labelled data sets may carry no duplicate groups and no kinds.
   const bool has_dup = truth.has("/truth/dup_group");
   const bool has_kind = truth.has("/truth/kind");
@@ -103,8 +103,7 @@ EvalReport evaluate(const std::string& result_path, const std::string& truth_pat
               : std::vector<int64_t>(static_cast<size_t>(truth_rows), -1);
   std::vector<int32_t> kind(static_cast<size_t>(truth_rows));
   if (has_kind) {
-    const std::vector<int64_t> codes =
-        read_column(truth, "/truth/kind", truth_rows, truth_id_path);
+    const std::vector<int64_t> codes = read_column(truth, "/truth/kind", truth_rows, truth_id_path);
     for (size_t i = 0; i < codes.size(); ++i) {
       if (codes[i] < 0 || codes[i] >= kAccountKindCount) {
         throw InputError(fmt::format("{}: /truth/kind has code {} at row {} (expected 0-{}: {})",

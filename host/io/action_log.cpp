@@ -15,12 +15,18 @@ using io::H5Handle;
 
 std::string action_kind_name(int32_t code) {
   switch (code) {
-    case 0: return "view";
-    case 1: return "like";
-    case 2: return "comment";
-    case 3: return "share";
-    case 4: return "report";
-    default: return fmt::format("kind {}", code);
+    case 0:
+      return "view";
+    case 1:
+      return "like";
+    case 2:
+      return "comment";
+    case 3:
+      return "share";
+    case 4:
+      return "report";
+    default:
+      return fmt::format("kind {}", code);
   }
 }
 
@@ -33,8 +39,10 @@ H5Handle open_column(hid_t file, const std::string& file_name, const std::string
     case io::ObjectKind::dataset:
       break;
     case io::ObjectKind::missing:
-      throw InputError(fmt::format("{}: missing dataset {} (an action log needs /actions/account, "
-                                   "/actions/target and /actions/time)", file_name, path));
+      throw InputError(
+          fmt::format("{}: missing dataset {} (an action log needs /actions/account, "
+                      "/actions/target and /actions/time)",
+                      file_name, path));
     default:
       throw InputError(fmt::format("{}: {} is not a dataset", file_name, path));
   }
@@ -80,8 +88,8 @@ void read_column(hid_t dataset, hid_t memory_type, int64_t begin, int64_t count,
   H5Handle memory_space = io::space_handle(H5Screate_simple(1, extent, nullptr));
   if (!file_space || !memory_space ||
       H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, extent, nullptr) < 0 ||
-      H5Dread(dataset, memory_type, memory_space.get(), file_space.get(), H5P_DEFAULT,
-              out.data()) < 0) {
+      H5Dread(dataset, memory_type, memory_space.get(), file_space.get(), H5P_DEFAULT, out.data()) <
+          0) {
     throw InputError(fmt::format("{}: cannot read rows {}..{} of {}{}", file, begin,
                                  begin + count - 1, path, io::reason_suffix()));
   }
@@ -106,9 +114,10 @@ ActionLogReader::ActionLogReader(const std::string& path) {
   const char* names[4] = {"/actions/account", "/actions/target", "/actions/time", "/actions/kind"};
   for (int c = 1; c < (info_.has_kind ? 4 : 3); ++c) {
     if (rows[c] != rows[0]) {
-      throw InputError(fmt::format("{}: {} has {} rows but {} has {}: the columns of an action "
-                                   "log must have equal lengths", path, names[c], rows[c],
-                                   names[0], rows[0]));
+      throw InputError(
+          fmt::format("{}: {} has {} rows but {} has {}: the columns of an action "
+                      "log must have equal lengths",
+                      path, names[c], rows[c], names[0], rows[0]));
     }
   }
   if (rows[0] == 0) throw InputError(fmt::format("{}: the action log is empty (0 actions)", path));
@@ -144,8 +153,10 @@ void ActionLogReader::read_block(int64_t begin, int64_t count, ActionBlock& bloc
     const size_t r = static_cast<size_t>(i);
     const int64_t t = block.time[r];
     if (t < 0 || t > kMaxActionTime) {
-      throw InputError(fmt::format("{}: /actions/time row {} is {}, outside [0, {}] (Unix seconds "
-                                   "up to the year 3000)", f, begin + i, t, kMaxActionTime));
+      throw InputError(
+          fmt::format("{}: /actions/time row {} is {}, outside [0, {}] (Unix seconds "
+                      "up to the year 3000)",
+                      f, begin + i, t, kMaxActionTime));
     }
     if (block.target[r] < 0) {
       throw InputError(fmt::format("{}: /actions/target row {} is negative ({})", f, begin + i,
@@ -161,7 +172,8 @@ void ActionLogReader::read_block(int64_t begin, int64_t count, ActionBlock& bloc
 void ActionLogReader::for_each_block(int64_t block_rows,
                                      const std::function<void(const ActionBlock&)>& fn) const {
   int64_t step = std::max<int64_t>(1, block_rows);
-  if (info_.chunk_rows > 0) step = std::max(info_.chunk_rows, step / info_.chunk_rows * info_.chunk_rows);
+  if (info_.chunk_rows > 0)
+    step = std::max(info_.chunk_rows, step / info_.chunk_rows * info_.chunk_rows);
   ActionBlock block;
   for (int64_t begin = 0; begin < info_.rows; begin += step) {
     read_block(begin, std::min(step, info_.rows - begin), block);

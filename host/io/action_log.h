@@ -15,7 +15,7 @@ namespace unfriend {
 /// Action kinds with names, a file-format contract (written by `synth --actions`, read by
 /// `lockstep`); any other non-negative code is kept as it is.
 enum class ActionKind : int32_t { view = 0, like = 1, comment = 2, share = 3, report = 4 };
-constexpr int kActionKindCount = 5;  // the named kinds
+constexpr int kActionKindCount = 5;          // the named kinds
 std::string action_kind_name(int32_t code);  // "report", or "kind 17"
 
 /// Times outside [0, kMaxActionTime] are refused as absurd: the year 3000 in Unix seconds.

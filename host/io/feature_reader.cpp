@@ -37,8 +37,8 @@ H5Handle open_features_dataset(hid_t file, const InputInfo& info, const io::Data
     for (int64_t extent : layout.chunk) chunk_bytes *= static_cast<double>(extent);
     const int64_t chunk_cols = layout.chunk.size() > 1 ? std::max<int64_t>(1, layout.chunk[1]) : 1;
     const double stripe = chunk_bytes * static_cast<double>((info.cols - 1) / chunk_cols + 1);
-    const auto bytes = static_cast<int64_t>(std::clamp(2 * stripe, double(kMinChunkCacheBytes),
-                                                       double(kMaxChunkCacheBytes)));
+    const auto bytes = static_cast<int64_t>(
+        std::clamp(2 * stripe, double(kMinChunkCacheBytes), double(kMaxChunkCacheBytes)));
     // w0 = 1: a chunk read completely is evicted first; block reads never come back to it.
     H5Pset_chunk_cache(dapl.get(), 10007, static_cast<size_t>(bytes), 1.0);
   }
@@ -55,8 +55,8 @@ void check_stored_bytes(hid_t dataset, const io::DatasetLayout& layout, int64_t 
   const double needed = static_cast<double>(values) * static_cast<double>(element_bytes);
   const hsize_t stored = H5Dget_storage_size(dataset);
   if ((stored != 0 || layout.storage == "compact") && static_cast<double>(stored) < needed) {
-    throw InputError(fmt::format("{}: {} stores {} bytes of {} data, its shape needs {:.0f}",
-                                 file, name, stored, layout.storage, needed));
+    throw InputError(fmt::format("{}: {} stores {} bytes of {} data, its shape needs {:.0f}", file,
+                                 name, stored, layout.storage, needed));
   }
 }
 
@@ -109,9 +109,9 @@ FeatureReader::FeatureReader(const std::string& file, const std::string& feature
   // element would make a ten-row read allocate gigabytes. Only the documented widths are read.
   const size_t float_bytes = H5Tget_size(type.get());
   if (float_bytes != 2 && float_bytes != 4 && float_bytes != 8) {
-    throw InputError(fmt::format(
-        "{}: {} has a {}-byte float type, expected float16, float32 or float64", file, features,
-        float_bytes));
+    throw InputError(
+        fmt::format("{}: {} has a {}-byte float type, expected float16, float32 or float64", file,
+                    features, float_bytes));
   }
   info_.rows = layout.shape[0];
   info_.cols = layout.shape[1];
@@ -175,8 +175,10 @@ FeatureReader::FeatureReader(const std::string& file, const std::string& feature
         }
         const size_t id_bytes = H5Tget_size(id_type.get());
         if (id_bytes < 1 || id_bytes > 8) {
-          throw InputError(fmt::format("{}: ids dataset {} has a {}-byte integer type, expected at "
-                                       "most 8 bytes (int64)", file, id_name, id_bytes));
+          throw InputError(
+              fmt::format("{}: ids dataset {} has a {}-byte integer type, expected at "
+                          "most 8 bytes (int64)",
+                          file, id_name, id_bytes));
         }
         if (id_layout.shape[0] != info_.rows) {
           throw InputError(fmt::format("{}: {} has {} ids but {} has {} rows", file, id_name,

@@ -41,9 +41,9 @@ void probe_input_in_child(const std::string& file, const std::string& features_p
   }
   if (WIFSIGNALED(status)) {
     int signal = WTERMSIG(status);
-    throw InputError(fmt::format(
-        "{}: corrupt HDF5 file: the HDF5 library crashed reading its metadata ({})", file,
-        strsignal(signal)));
+    throw InputError(
+        fmt::format("{}: corrupt HDF5 file: the HDF5 library crashed reading its metadata ({})",
+                    file, strsignal(signal)));
   }
   // The child only ever exits 0 or 2 by itself; any other status is a crash that a handler
   // turned into an exit (a sanitizer's, for one), and the in-process open would crash the same.

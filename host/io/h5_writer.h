@@ -8,7 +8,6 @@
 
 namespace unfriend {
 
-
 /// Element type a float matrix is stored with.
 enum class StoredFloat { float16, float32, float64 };
 StoredFloat stored_float_from_string(const std::string& name);  // throws InputError

@@ -1,18 +1,16 @@
 // describe_file: list every object, the root attributes, and run the input validation.
 #include "host/io/inspect.h"
 
-#include <limits>
-#include <map>
-
-#include "host/io/action_log.h"
-
 #include <fmt/format.h>
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <limits>
+#include <map>
 #include <vector>
 
 #include "host/core/error.h"
+#include "host/io/action_log.h"
 #include "host/io/h5_handle.h"
 #include "host/io/h5_open.h"
 #include "host/io/h5_types.h"
@@ -391,15 +389,16 @@ nlohmann::json description_to_json(const FileDescription& d) {
     const ActionLogDescription& a = d.actions;
     nlohmann::json kinds = nlohmann::json::object();
     for (const auto& [code, count] : a.kinds) kinds[action_kind_name(code)] = count;
-    out["actions"] = {{"valid", a.valid},
-                      {"reason", a.valid ? nlohmann::json(nullptr) : nlohmann::json(a.reason)},
-                      {"rows", a.rows},
-                      {"accounts", a.accounts >= 0 ? nlohmann::json(a.accounts) : nlohmann::json(nullptr)},
-                      {"targets", a.targets >= 0 ? nlohmann::json(a.targets) : nlohmann::json(nullptr)},
-                      {"first_time", a.first_time},
-                      {"last_time", a.last_time},
-                      {"has_kind", a.has_kind},
-                      {"kinds", kinds}};
+    out["actions"] = {
+        {"valid", a.valid},
+        {"reason", a.valid ? nlohmann::json(nullptr) : nlohmann::json(a.reason)},
+        {"rows", a.rows},
+        {"accounts", a.accounts >= 0 ? nlohmann::json(a.accounts) : nlohmann::json(nullptr)},
+        {"targets", a.targets >= 0 ? nlohmann::json(a.targets) : nlohmann::json(nullptr)},
+        {"first_time", a.first_time},
+        {"last_time", a.last_time},
+        {"has_kind", a.has_kind},
+        {"kinds", kinds}};
   } else {
     out["actions"] = nullptr;
   }

@@ -2,10 +2,9 @@
 
 #include <fmt/format.h>
 
-#include <parallel/algorithm>
-
 #include <algorithm>
 #include <limits>
+#include <parallel/algorithm>
 
 #include "host/core/error.h"
 #include "host/core/progress.h"
@@ -49,8 +48,6 @@ int64_t action_index_peak_bytes(int64_t actions) {
   return actions * 68;
 }
 
-
-
 ActionIndex build_action_index(const ActionLogReader& log, int64_t block_rows) {
   const ActionLogInfo& info = log.info();
   const size_t n = static_cast<size_t>(info.rows);
@@ -74,8 +71,10 @@ ActionIndex build_action_index(const ActionLogReader& log, int64_t block_rows) {
   index.account_ids.erase(std::unique(index.account_ids.begin(), index.account_ids.end()),
                           index.account_ids.end());
   if (index.account_ids.size() < 2) {
-    throw InputError(fmt::format("{}: the action log has only one account ({}): lockstep needs "
-                                 "at least two", info.file, index.account_ids.front()));
+    throw InputError(
+        fmt::format("{}: the action log has only one account ({}): lockstep needs "
+                    "at least two",
+                    info.file, index.account_ids.front()));
   }
   std::vector<SlotKey> slots(n);
   for (size_t i = 0; i < n; ++i) slots[i] = {target[i], kind[i]};
@@ -83,9 +82,10 @@ ActionIndex build_action_index(const ActionLogReader& log, int64_t block_rows) {
   slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
   constexpr size_t kMaxIndex = std::numeric_limits<uint32_t>::max();
   if (index.account_ids.size() >= kMaxIndex || slots.size() >= kMaxIndex) {
-    throw InputError(fmt::format("{}: {} accounts and {} (target, kind) slots: at most 2^32 - 2 "
-                                 "of each are supported", info.file, index.account_ids.size(),
-                                 slots.size()));
+    throw InputError(
+        fmt::format("{}: {} accounts and {} (target, kind) slots: at most 2^32 - 2 "
+                    "of each are supported",
+                    info.file, index.account_ids.size(), slots.size()));
   }
   index.slot_target.resize(slots.size());
   index.slot_kind.resize(slots.size());

@@ -122,8 +122,7 @@ double AlikenessModel::breadth(const FeatureMoments& group,
 }
 
 AlikenessModel fit_alikeness(MatrixView features, const KnnGraph& graph,
-                             const AlikenessOptions& options,
-                             const std::vector<int64_t>& seed_rows,
+                             const AlikenessOptions& options, const std::vector<int64_t>& seed_rows,
                              const std::vector<float>& core_distance) {
   AlikenessModel model;
   const int64_t n = features.rows, cols = features.cols;
@@ -154,7 +153,8 @@ AlikenessModel fit_alikeness(MatrixView features, const KnnGraph& graph,
       for (int j = 0; j < k; ++j) {
         const int64_t o = nb[j];
         if (o < 0) continue;
-        const float co = core_distance[static_cast<size_t>(o)], cn = core_distance[static_cast<size_t>(next)];
+        const float co = core_distance[static_cast<size_t>(o)],
+                    cn = core_distance[static_cast<size_t>(next)];
         // Never up into a region denser than the genuine population reaches: the null is of
         // genuine structure, not of the networks a genuine account happens to border.
         if (co < options.climb_floor) continue;
@@ -174,7 +174,8 @@ AlikenessModel fit_alikeness(MatrixView features, const KnnGraph& graph,
     std::uniform_int_distribution<int64_t> pick(0, pool - 1);
     std::vector<uint8_t> taken(by_density ? static_cast<size_t>(n) : 0, 0);
     const int64_t wanted = std::min(options.samples, n);
-    for (int64_t draw = 0; draw < 20 * wanted && static_cast<int64_t>(seeds.size()) < wanted; ++draw) {
+    for (int64_t draw = 0; draw < 20 * wanted && static_cast<int64_t>(seeds.size()) < wanted;
+         ++draw) {
       const int64_t p = pick(rng);
       int64_t seed = seed_rows.empty() ? p : seed_rows[static_cast<size_t>(p)];
       if (by_density) {
@@ -245,7 +246,8 @@ AlikenessModel fit_alikeness(MatrixView features, const KnnGraph& graph,
         for (int j = 0; j < k; ++j) {
           const int64_t other = nb[j];
           if (other < 0 || visited[static_cast<size_t>(other)]) continue;
-          if (by_density && core_distance[static_cast<size_t>(other)] < options.climb_floor) continue;
+          if (by_density && core_distance[static_cast<size_t>(other)] < options.climb_floor)
+            continue;
           visited[static_cast<size_t>(other)] = 1;
           touched.push_back(other);
           frontier.push({by_density ? static_cast<double>(core_distance[static_cast<size_t>(other)])
@@ -287,8 +289,7 @@ AlikenessModel fit_alikeness(MatrixView features, const KnnGraph& graph,
       }
       if (grown && !values.empty()) statistic.push_back(quantile_in_place(values, model.share));
     }
-    const auto [m, spread] =
-        median_and_spread(statistic, -std::numeric_limits<double>::infinity());
+    const auto [m, spread] = median_and_spread(statistic, -std::numeric_limits<double>::infinity());
     model.statistic_median.push_back(m);
     model.statistic_spread.push_back(spread);
   }

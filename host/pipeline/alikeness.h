@@ -29,11 +29,11 @@ struct FeatureMoments {
 };
 
 struct AlikenessOptions {
-  int64_t samples = 200;        // neighbourhoods drawn per size
-  int64_t min_size = 16;        // the smallest neighbourhood size (then doubling)
-  int64_t max_size = 4096;      // the largest
-  double share = 0.8;           // "many respects": the share of features that must be alike
-  double alike_z = 3.0;         // robust deviations beyond ordinary neighbourhoods
+  int64_t samples = 200;    // neighbourhoods drawn per size
+  int64_t min_size = 16;    // the smallest neighbourhood size (then doubling)
+  int64_t max_size = 4096;  // the largest
+  double share = 0.8;       // "many respects": the share of features that must be alike
+  double alike_z = 3.0;     // robust deviations beyond ordinary neighbourhoods
   /// With core distances: grow each neighbourhood from the density peak above its seed, densest
   /// accounts first (a level set, as the hierarchy's candidates are); else by distance to it.
   bool grow_by_density = true;

@@ -19,10 +19,10 @@
 #include <thread>
 
 #include "host/core/error.h"
-#include "host/core/progress.h"
 #include "host/core/fnv64.h"
-#include "host/pipeline/checkpoint_unit.h"
+#include "host/core/progress.h"
 #include "host/io/durable_file.h"
+#include "host/pipeline/checkpoint_unit.h"
 
 namespace unfriend {
 
@@ -30,9 +30,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* k_format = "unfriend-knn-checkpoint/1";
-constexpr const char* k_manifest = "manifest.json";
-constexpr const char* k_lock = "lock";
+constexpr const char* kFormat = "unfriend-knn-checkpoint/1";
+constexpr const char* kManifest = "manifest.json";
+constexpr const char* kLock = "lock";
 
 std::string hash_of(const nlohmann::json& value) {
   Fnv64 hash;
@@ -113,7 +113,7 @@ WorkDirCheckpoint::WorkDirCheckpoint(const std::string& dir, bool resume,
     slow_unit_ms_ = std::max(0, std::atoi(slow));
   }
   const nlohmann::json input_json = input.to_json();
-  identity_ = {{"format", k_format},  {"unfriend_version", UNFRIEND_VERSION},
+  identity_ = {{"format", kFormat},   {"unfriend_version", UNFRIEND_VERSION},
                {"input", input_json}, {"input_hash", hash_of(input_json)},
                {"config", config},    {"config_hash", hash_of(config)},
                {"backend", backend}};
@@ -141,7 +141,7 @@ WorkDirCheckpoint::WorkDirCheckpoint(const std::string& dir, bool resume,
     // is; anything else is somebody's data.
     for (const auto& entry : fs::directory_iterator(dir_, ec)) {
       const std::string name = entry.path().filename().string();
-      if (name != k_lock && !is_temp_name(name)) {
+      if (name != kLock && !is_temp_name(name)) {
         throw InputError(fmt::format(
             "{}: exists and holds files that are not an unfriend checkpoint ({}); choose another "
             "--work-dir",
@@ -222,7 +222,7 @@ WorkDirCheckpoint::~WorkDirCheckpoint() {
 }
 
 std::string WorkDirCheckpoint::manifest_path() const {
-  return (fs::path(dir_) / k_manifest).string();
+  return (fs::path(dir_) / kManifest).string();
 }
 
 std::string WorkDirCheckpoint::unit_path(int64_t unit) const {
@@ -230,7 +230,7 @@ std::string WorkDirCheckpoint::unit_path(int64_t unit) const {
 }
 
 void WorkDirCheckpoint::lock() {
-  const std::string path = (fs::path(dir_) / k_lock).string();
+  const std::string path = (fs::path(dir_) / kLock).string();
   lock_.fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (lock_.fd < 0) {
     throw InputError(
@@ -246,7 +246,7 @@ void WorkDirCheckpoint::lock() {
 
 void WorkDirCheckpoint::check_matches(const nlohmann::json& manifest) const {
   const std::string fresh = fmt::format("remove {} to start fresh", dir_);
-  if (manifest.value("format", std::string()) != k_format) {
+  if (manifest.value("format", std::string()) != kFormat) {
     throw InputError(fmt::format("{}: not a checkpoint this unfriend can read (format '{}'); {}",
                                  manifest_path(), manifest.value("format", std::string("?")),
                                  fresh));
@@ -385,8 +385,7 @@ void WorkDirCheckpoint::remove_files(bool all) {
   std::vector<fs::path> doomed;
   for (const auto& entry : fs::directory_iterator(dir_, ec)) {
     const std::string name = entry.path().filename().string();
-    if (is_temp_name(name) ||
-        (all && (name == k_manifest || name == k_lock || is_unit_name(name)))) {
+    if (is_temp_name(name) || (all && (name == kManifest || name == kLock || is_unit_name(name)))) {
       doomed.push_back(entry.path());
     }
   }

@@ -8,7 +8,7 @@ namespace unfriend {
 
 namespace {
 
-constexpr char k_unit_magic[8] = {'U', 'F', 'K', 'N', 'N', 'U', '1', '\0'};
+constexpr char kUnitMagic[8] = {'U', 'F', 'K', 'N', 'N', 'U', '1', '\0'};
 
 template <typename T>
 void append(std::string& buffer, const T* values, size_t count) {
@@ -28,9 +28,9 @@ T read_at(const std::string& buffer, size_t offset) {
 std::string encode_checkpoint_unit(int64_t unit, const KnnUnit& data) {
   const size_t cells = data.rows.size() * static_cast<size_t>(data.width > 0 ? data.width : 0);
   std::string buffer;
-  buffer.reserve(sizeof(k_unit_magic) + 3 * sizeof(int64_t) + data.rows.size() * sizeof(int64_t) +
+  buffer.reserve(sizeof(kUnitMagic) + 3 * sizeof(int64_t) + data.rows.size() * sizeof(int64_t) +
                  cells * (sizeof(int64_t) + sizeof(float)) + sizeof(uint64_t));
-  buffer.append(k_unit_magic, sizeof(k_unit_magic));
+  buffer.append(kUnitMagic, sizeof(kUnitMagic));
   const int64_t header[3] = {unit, static_cast<int64_t>(data.rows.size()),
                              static_cast<int64_t>(data.width)};
   append(buffer, header, 3);
@@ -45,9 +45,9 @@ std::string encode_checkpoint_unit(int64_t unit, const KnnUnit& data) {
 }
 
 std::string decode_checkpoint_unit(const std::string& bytes, int64_t unit, KnnUnit& out) {
-  constexpr size_t header = sizeof(k_unit_magic) + 3 * sizeof(int64_t);
+  constexpr size_t header = sizeof(kUnitMagic) + 3 * sizeof(int64_t);
   if (bytes.size() < header + sizeof(uint64_t) ||
-      std::memcmp(bytes.data(), k_unit_magic, sizeof(k_unit_magic)) != 0) {
+      std::memcmp(bytes.data(), kUnitMagic, sizeof(kUnitMagic)) != 0) {
     return std::string("not a checkpoint unit");
   }
   Fnv64 checksum;

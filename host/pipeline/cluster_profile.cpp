@@ -34,7 +34,8 @@ std::vector<float> feature_spread_ratios(MatrixView features, const std::vector<
   std::vector<float> ratio(cells, std::numeric_limits<float>::quiet_NaN());
   const double n = static_cast<double>(features.rows);
   for (int64_t j = 0; j < cols && n > 1; ++j) {
-    const double everyone = deviation(all_sum[static_cast<size_t>(j)], all_squares[static_cast<size_t>(j)], n);
+    const double everyone =
+        deviation(all_sum[static_cast<size_t>(j)], all_squares[static_cast<size_t>(j)], n);
     if (!(everyone > 1e-12)) continue;
     for (int64_t c = 0; c < clusters; ++c) {
       const double m = static_cast<double>(count[static_cast<size_t>(c)]);

@@ -69,7 +69,8 @@ ClusterSelection select_clusters(const CondensedTree& tree, MatrixView features,
       if (remaining.count < test.min_size) break;
       const double breadth = dropped == 0 ? ev.breadth_at_birth : null_model.breadth(remaining);
       if (breadth >= test.min_breadth) {
-        const double from = dropped == 0 ? birth : level[direct[static_cast<size_t>(first + dropped - 1)]];
+        const double from =
+            dropped == 0 ? birth : level[direct[static_cast<size_t>(first + dropped - 1)]];
         double stability = static_cast<double>(child_rows) * (death - from);
         for (int64_t p = first + dropped; p < last; ++p) {
           stability += level[direct[static_cast<size_t>(p)]] - from;
@@ -85,7 +86,8 @@ ClusterSelection select_clusters(const CondensedTree& tree, MatrixView features,
       if (dropped == direct_count) break;
       // Drop every direct point at the next level.
       const double next = level[direct[static_cast<size_t>(first + dropped)]];
-      while (dropped < direct_count && level[direct[static_cast<size_t>(first + dropped)]] == next) {
+      while (dropped < direct_count &&
+             level[direct[static_cast<size_t>(first + dropped)]] == next) {
         remaining.remove(features.row(direct[static_cast<size_t>(first + dropped)]));
         ++dropped;
       }

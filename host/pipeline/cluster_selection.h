@@ -26,11 +26,11 @@ struct CoordinationTest {
 struct TreeClusterEvidence {
   int64_t size_at_birth = 0;
   double breadth_at_birth = 0;
-  bool passes = false;        // some remaining set of it passed the test
-  int64_t passing_size = 0;   // the largest remaining set that passed
+  bool passes = false;       // some remaining set of it passed the test
+  int64_t passing_size = 0;  // the largest remaining set that passed
   double passing_breadth = 0;
-  double passing_level = 0;   // the density level from which that set remains
-  double stability = 0;       // excess of mass of that set
+  double passing_level = 0;  // the density level from which that set remains
+  double stability = 0;      // excess of mass of that set
   bool selected = false;
 };
 
@@ -38,7 +38,7 @@ struct SelectedCluster {
   int64_t tree_cluster = 0;
   int64_t size = 0;
   double breadth = 0;
-  double level = 0;      // density level of the set (remaining from here)
+  double level = 0;  // density level of the set (remaining from here)
   double birth_level = 0;
   double death_level = 0;
   double stability = 0;
@@ -46,8 +46,8 @@ struct SelectedCluster {
 };
 
 struct ClusterSelection {
-  std::vector<int64_t> label;  // per row: index into clusters, or -1
-  std::vector<SelectedCluster> clusters;  // in tree order
+  std::vector<int64_t> label;                 // per row: index into clusters, or -1
+  std::vector<SelectedCluster> clusters;      // in tree order
   std::vector<TreeClusterEvidence> evidence;  // per tree cluster
 };
 

@@ -97,7 +97,8 @@ std::vector<std::array<double, 2>> split_cohesion(MatrixView features, Metric me
       const int width = static_cast<int>(std::min<int64_t>(k, size - 1));
       int inside = 0;
       for (int j = 0; j < width; ++j) {
-        const int64_t other = nearest.neighbors[q * static_cast<size_t>(k) + static_cast<size_t>(j)];
+        const int64_t other =
+            nearest.neighbors[q * static_cast<size_t>(k) + static_cast<size_t>(j)];
         inside += other >= 0 && label[static_cast<size_t>(other)] == s;
       }
       sum[static_cast<size_t>(s)] += static_cast<double>(inside) / width;

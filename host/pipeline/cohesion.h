@@ -27,8 +27,8 @@ struct FeatureHalves {
 FeatureHalves split_feature_halves(const std::vector<int32_t>& informative, uint64_t seed);
 
 struct CohesionOptions {
-  int neighbors = 8;          // nearest accounts looked at per member (at most set size - 1)
-  int64_t max_queries = 8;    // members sampled per set (evenly spaced by row); all when fewer
+  int neighbors = 8;             // nearest accounts looked at per member (at most set size - 1)
+  int64_t max_queries = 8;       // members sampled per set (evenly spaced by row); all when fewer
   int64_t query_block_rows = 0;  // queries searched at once (0: the kNN default)
   /// Up to this many rows the search is exact; above, an IVF partition of each half (sqrt(N)
   /// lists, a twentieth of them probed) keeps its cost a small share of the sweep's.

@@ -36,11 +36,11 @@ struct ReviewItem {
 };
 
 struct Decisions {
-  std::vector<int8_t> decision;  // per account, a Decision
+  std::vector<int8_t> decision;          // per account, a Decision
   std::vector<ReviewItem> review_queue;  // by kind (in the order given), then id
   int64_t flagged = 0, held = 0;
-  int64_t protected_listed = 0, cleared_listed = 0;   // ids in the lists
-  int64_t protected_found = 0, cleared_found = 0;     // of those, accounts of this sweep
+  int64_t protected_listed = 0, cleared_listed = 0;            // ids in the lists
+  int64_t protected_found = 0, cleared_found = 0;              // of those, accounts of this sweep
   int64_t protected_in_evidence = 0, cleared_in_evidence = 0;  // of those, in some group
 };
 

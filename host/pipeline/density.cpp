@@ -110,11 +110,15 @@ std::vector<float> edge_distances(const KnnGraph& graph, Metric metric,
       }
       double s = graph.similarity[e], d2 = 0;
       switch (metric) {
-        case Metric::cosine: d2 = 2.0 - 2.0 * s; break;
+        case Metric::cosine:
+          d2 = 2.0 - 2.0 * s;
+          break;
         case Metric::inner_product:
           d2 = static_cast<double>(squared_norms[i]) + squared_norms[nb] - 2.0 * s;
           break;
-        case Metric::l2: d2 = -s; break;
+        case Metric::l2:
+          d2 = -s;
+          break;
       }
       distances[e] = static_cast<float>(std::sqrt(std::max(0.0, d2)));
     }
@@ -125,9 +129,12 @@ std::vector<float> edge_distances(const KnnGraph& graph, Metric metric,
 float similarity_at_distance(Metric metric, double distance) {
   double d2 = distance * distance;
   switch (metric) {
-    case Metric::cosine: return static_cast<float>(1.0 - d2 / 2.0);
-    case Metric::l2: return static_cast<float>(-d2);
-    case Metric::inner_product: break;
+    case Metric::cosine:
+      return static_cast<float>(1.0 - d2 / 2.0);
+    case Metric::l2:
+      return static_cast<float>(-d2);
+    case Metric::inner_product:
+      break;
   }
   throw InputError("similarity_at_distance: inner_product has no per-edge similarity threshold");
 }
@@ -183,8 +190,8 @@ DensityModel fit_density_model(const KnnGraph& graph, const std::vector<float>& 
       }
     }
     if (!have_genuine) {
-      genuine = static_cast<size_t>(
-          std::max_element(density.smooth.begin(), density.smooth.end()) - density.smooth.begin());
+      genuine = static_cast<size_t>(std::max_element(density.smooth.begin(), density.smooth.end()) -
+                                    density.smooth.begin());
     }
     double g = density.at(genuine);
     // Spread from the upper side only: the lower side holds the farms we look for.
@@ -212,7 +219,8 @@ DensityModel fit_density_model(const KnnGraph& graph, const std::vector<float>& 
     for (const Peak& p : peaks) {
       if (p.bin >= genuine || p.mass < 0.002 || density.at(p.bin) <= log_duplicate) continue;
       if (first < 0) first = static_cast<long>(p.bin);
-      if (density.at(p.bin) <= g - config.clusters.min_peak_gap) qualifying = static_cast<long>(p.bin);
+      if (density.at(p.bin) <= g - config.clusters.min_peak_gap)
+        qualifying = static_cast<long>(p.bin);
     }
     if (qualifying < 0) first = -1;
     long last = static_cast<long>(std::floor((cap - density.lo) / density.width));

@@ -29,10 +29,10 @@ struct DensityModel {
   double genuine_log_spread = 0;     // robust deviation of log core distance above that mode
   double valley_log = 0;             // the density valley below the mode, when one was found
   bool valley_found = false;
-  double eps = 0;                    // core accounts have core_distance <= eps
-  std::string eps_rule;              // "valley", "robust_z" or "fixed"
-  double duplicate_distance = 0;     // pairs at or below are near-duplicates
-  std::string duplicate_rule;        // "ratio" or "fixed"
+  double eps = 0;                 // core accounts have core_distance <= eps
+  std::string eps_rule;           // "valley", "robust_z" or "fixed"
+  double duplicate_distance = 0;  // pairs at or below are near-duplicates
+  std::string duplicate_rule;     // "ratio" or "fixed"
   int64_t rows_with_core_distance = 0;
 
   /// How many robust deviations tighter than the genuine mode a core distance is (>= 0).

@@ -144,9 +144,8 @@ DupGroups find_duplicate_groups(Backend& backend, const KnnGraph& graph,
   return result;
 }
 
-Clusters find_clusters(Backend& backend, const KnnGraph& graph,
-                       const std::vector<float>& distances, Metric /*metric*/,
-                       const DensityModel& model, const SweepConfig& config) {
+Clusters find_clusters(Backend& backend, const KnnGraph& graph, const std::vector<float>& distances,
+                       Metric /*metric*/, const DensityModel& model, const SweepConfig& config) {
   const int64_t n = graph.rows;
   Clusters result;
   result.label.assign(static_cast<size_t>(n), -1);
@@ -181,7 +180,8 @@ Clusters find_clusters(Backend& backend, const KnnGraph& graph,
     }
     for (int64_t l = 0; l < n; ++l) {
       if (size_of_label[static_cast<size_t>(l)] == 0) continue;
-      candidate_of_label[static_cast<size_t>(l)] = static_cast<int64_t>(result.candidate_table.size());
+      candidate_of_label[static_cast<size_t>(l)] =
+          static_cast<int64_t>(result.candidate_table.size());
       Candidate c;
       c.size = size_of_label[static_cast<size_t>(l)];
       c.internal_distance = c.surround_distance = c.tightness = c.cohesion = not_tested;
@@ -191,7 +191,8 @@ Clusters find_clusters(Backend& backend, const KnnGraph& graph,
     }
     for (int64_t i = 0; i < n; ++i) {
       const int64_t l = density.label[static_cast<size_t>(i)];
-      if (l >= 0) result.candidate_label[static_cast<size_t>(i)] = candidate_of_label[static_cast<size_t>(l)];
+      if (l >= 0)
+        result.candidate_label[static_cast<size_t>(i)] = candidate_of_label[static_cast<size_t>(l)];
     }
   }
   result.core = std::move(density.core);
@@ -273,7 +274,8 @@ Clusters find_hierarchy_clusters(Backend& backend, const KnnGraph& graph,
     if (model.core_distance[static_cast<size_t>(i)] >= genuine_distance_mode) loose.push_back(i);
   }
   if (static_cast<int64_t>(loose.size()) < null_options.samples) loose.clear();
-  const AlikenessModel null_model = fit_alikeness(features, graph, null_options, loose, model.core_distance);
+  const AlikenessModel null_model =
+      fit_alikeness(features, graph, null_options, loose, model.core_distance);
   CoordinationTest test;
   test.min_breadth = config.clusters.min_breadth;
   test.min_size = min_size;
@@ -323,7 +325,8 @@ Clusters find_hierarchy_clusters(Backend& backend, const KnnGraph& graph,
       const int64_t other = graph.neighbors[e];
       if (other < 0 || selection.label[static_cast<size_t>(other)] != l) continue;
       sum[static_cast<size_t>(l)] += graph.similarity[e];
-      sum_squares[static_cast<size_t>(l)] += static_cast<double>(graph.similarity[e]) * graph.similarity[e];
+      sum_squares[static_cast<size_t>(l)] +=
+          static_cast<double>(graph.similarity[e]) * graph.similarity[e];
       ++edges[static_cast<size_t>(l)];
     }
   }
@@ -388,12 +391,11 @@ void apply_cohesion_test(Clusters& clusters, MatrixView features, Metric metric,
   CohesionOptions options;
   options.neighbors = config.clusters.min_pts;
   options.max_queries = config.clusters.cohesion_queries;
-  options.query_block_rows = config.knn.query_block_rows;  // as the memory plan sized it
-  options.exact_max_rows = config.knn.auto_exact_max_rows;   // the kNN graph's own switch
+  options.query_block_rows = config.knn.query_block_rows;   // as the memory plan sized it
+  options.exact_max_rows = config.knn.auto_exact_max_rows;  // the kNN graph's own switch
   options.seed = config.knn.seed;
-  const auto cohesion =
-      split_cohesion(features, metric, clusters.halves, clusters.label,
-                     static_cast<int64_t>(clusters.clusters.size()), options);
+  const auto cohesion = split_cohesion(features, metric, clusters.halves, clusters.label,
+                                       static_cast<int64_t>(clusters.clusters.size()), options);
   std::vector<int64_t> new_id(clusters.clusters.size(), -1);
   std::vector<Cluster> kept;
   for (size_t i = 0; i < clusters.clusters.size(); ++i) {

@@ -26,7 +26,7 @@ struct DupGroup {
 };
 
 struct DupGroups {
-  std::vector<int64_t> label;  // per row: group id or -1
+  std::vector<int64_t> label;    // per row: group id or -1
   std::vector<DupGroup> groups;  // ordered by size desc, then representative
 };
 
@@ -52,13 +52,13 @@ struct Cluster {
   double birth_distance = 0;     // distance level at which the cluster separates from the rest
   double density_distance = 0;   // distance level from which the flagged set stays together
   std::vector<int32_t> alike_features;  // the features in which it is abnormally alike
-  double null_tightness = 0;     // tightness ordinary neighbourhoods of its size reach (z above)
-  std::string decided_by;        // the properties that decided
-  int64_t candidate = -1;        // its index in Clusters::candidate_table (method "eps")
+  double null_tightness = 0;  // tightness ordinary neighbourhoods of its size reach (z above)
+  std::string decided_by;     // the properties that decided
+  int64_t candidate = -1;     // its index in Clusters::candidate_table (method "eps")
   // The split-respect test (host/pipeline/cohesion.h): in each half of the features, the share
   // of its members' nearest accounts that are members; NaN when the test was not made.
   std::array<double, 2> cohesion_halves{{0.0, 0.0}};
-  double cohesion = 0;           // the smaller of the two
+  double cohesion = 0;  // the smaller of the two
 };
 
 /// A density cluster before the tests (method "eps"), recorded so that an unflagged account can
@@ -67,19 +67,19 @@ struct Candidate {
   int64_t size = 0;
   int64_t core_size = 0;
   double internal_distance = 0, surround_distance = 0, tightness = 0;  // NaN: too small to test
-  double cohesion = 0;                     // NaN: not tested
-  std::string outcome;                     // "cluster", "too_small", "not_tighter", "not_cohesive"
-  int64_t cluster = -1;                    // the cluster's index in Clusters::clusters when kept
-  int64_t parts = 1;                       // density clusters joined into it (touching_candidates.h)
+  double cohesion = 0;                                                 // NaN: not tested
+  std::string outcome;   // "cluster", "too_small", "not_tighter", "not_cohesive"
+  int64_t cluster = -1;  // the cluster's index in Clusters::clusters when kept
+  int64_t parts = 1;     // density clusters joined into it (touching_candidates.h)
 };
 
 struct Clusters {
-  std::vector<int64_t> label;    // per row: cluster id or -1
-  std::vector<Cluster> clusters;  // ordered by score desc, then size desc, then representative
-  int64_t candidates = 0;        // density clusters before the tightness test
-  int64_t rejected_loose = 0;    // of those, not tighter than their surroundings
-  int64_t rejected_small = 0;    // of those, smaller than min_size
-  int64_t joined_candidates = 0;  // density clusters joined to one they touch, before the tests
+  std::vector<int64_t> label;         // per row: cluster id or -1
+  std::vector<Cluster> clusters;      // ordered by score desc, then size desc, then representative
+  int64_t candidates = 0;             // density clusters before the tightness test
+  int64_t rejected_loose = 0;         // of those, not tighter than their surroundings
+  int64_t rejected_small = 0;         // of those, smaller than min_size
+  int64_t joined_candidates = 0;      // density clusters joined to one they touch, before the tests
   int64_t rejected_not_cohesive = 0;  // passed the other tests, not a network in both halves
   FeatureHalves halves;               // the split the cohesion test used (empty: not made)
   /// Method "eps": per row its density cluster (index into candidate_table, -1 noise) and
@@ -108,9 +108,8 @@ struct Clusters {
   double alike_z = 0;
 };
 
-Clusters find_clusters(Backend& backend, const KnnGraph& graph,
-                       const std::vector<float>& distances, Metric metric,
-                       const DensityModel& model, const SweepConfig& config);
+Clusters find_clusters(Backend& backend, const KnnGraph& graph, const std::vector<float>& distances,
+                       Metric metric, const DensityModel& model, const SweepConfig& config);
 
 /// Clusters at their own density: the HDBSCAN*-style hierarchy over the kNN graph
 /// (Backend::spanning_forest, condense_forest), each of its clusters judged by the

@@ -58,8 +58,8 @@ LinkageTree linkage_tree(const SpanningForest& forest, int64_t rows) {
 
 }  // namespace
 
-CondensedTree condense_forest(const SpanningForest& forest, int64_t rows,
-                              int64_t min_cluster_size, double floor_distance) {
+CondensedTree condense_forest(const SpanningForest& forest, int64_t rows, int64_t min_cluster_size,
+                              double floor_distance) {
   if (min_cluster_size < 2) {
     throw InputError(fmt::format("min_cluster_size must be at least 2, got {}", min_cluster_size));
   }
@@ -79,7 +79,9 @@ CondensedTree condense_forest(const SpanningForest& forest, int64_t rows,
   tree.point_cluster.assign(static_cast<size_t>(rows), -1);
   tree.point_level.assign(static_cast<size_t>(rows), 0.0);
   auto node_size = [&](int64_t node) { return node < rows ? 1 : t.size[node - rows]; };
-  auto level_of = [&](int64_t node) { return density_level(t.distance[node - rows], floor_distance); };
+  auto level_of = [&](int64_t node) {
+    return density_level(t.distance[node - rows], floor_distance);
+  };
 
   auto new_cluster = [&](int64_t parent, double birth, int64_t size) {
     const int64_t id = tree.clusters();

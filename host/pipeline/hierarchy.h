@@ -35,7 +35,7 @@ struct CondensedTree {
 
 /// Condenses the forest (edges sorted by weight, as Backend::spanning_forest returns them).
 /// floor_distance > 0 is the distance below which levels no longer rise.
-CondensedTree condense_forest(const SpanningForest& forest, int64_t rows,
-                              int64_t min_cluster_size, double floor_distance);
+CondensedTree condense_forest(const SpanningForest& forest, int64_t rows, int64_t min_cluster_size,
+                              double floor_distance);
 
 }  // namespace unfriend

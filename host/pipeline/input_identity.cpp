@@ -19,8 +19,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int64_t k_sample_rows = 64;
-constexpr int64_t k_sample_bytes = int64_t{64} << 20;
+constexpr int64_t kSampleRows = 64;
+constexpr int64_t kSampleBytes = int64_t{64} << 20;
 
 }  // namespace
 
@@ -61,7 +61,7 @@ InputIdentity input_identity(const std::string& path, const FeatureReader& reade
   // is identified by its path, size, time and shape alone).
   const int64_t row_bytes = info.cols * static_cast<int64_t>(sizeof(float));
   const int64_t count =
-      std::min({info.rows, k_sample_rows, k_sample_bytes / std::max<int64_t>(row_bytes, 1)});
+      std::min({info.rows, kSampleRows, kSampleBytes / std::max<int64_t>(row_bytes, 1)});
   std::vector<float> row(count > 0 ? static_cast<size_t>(info.cols) : 0);
   for (int64_t i = 0; i < count; ++i) {
     // In long double: i * (rows - 1) can overflow int64 for an absurd declared row count.

@@ -46,7 +46,8 @@ void describe_campaign(const ActionIndex& index, const std::vector<uint32_t>& me
   std::map<uint32_t, std::vector<int64_t>> first_times;
   for (uint32_t a : members) {
     for (int64_t e = index.account_offsets[a]; e < index.account_offsets[a + 1]; ++e) {
-      if (e > index.account_offsets[a] && index.account_slot[e - 1] == index.account_slot[e]) continue;
+      if (e > index.account_offsets[a] && index.account_slot[e - 1] == index.account_slot[e])
+        continue;
       first_times[index.account_slot[e]].push_back(index.account_time[e]);
     }
   }
@@ -148,23 +149,24 @@ void find_group_campaigns(const ActionIndex& index, const std::vector<AccountPai
   }
   std::map<int64_t, std::vector<uint32_t>> groups;
   for (size_t a = 0; a < n; ++a) {
-    if (degree[a] >= 2) groups[sets.find(static_cast<int64_t>(a))].push_back(static_cast<uint32_t>(a));
+    if (degree[a] >= 2)
+      groups[sets.find(static_cast<int64_t>(a))].push_back(static_cast<uint32_t>(a));
   }
   std::vector<std::vector<uint32_t>> candidates;
   for (auto& [root, g] : groups) {
     if (static_cast<int>(g.size()) >= cfg.min_size) candidates.push_back(std::move(g));
   }
   if (candidates.empty()) return;
-  const double max_log10 =
-      std::log10(cfg.significance) -
-      std::log10(static_cast<double>(candidates.size()) * th.rule.scales);
+  const double max_log10 = std::log10(cfg.significance) -
+                           std::log10(static_cast<double>(candidates.size()) * th.rule.scales);
   uint64_t state = config.knn.seed ^ 0x67726f7570ULL;  // "group"
   for (const std::vector<uint32_t>& g : candidates) {
     // Each member's first action on every slot of the group that another member shares.
     std::map<uint32_t, int> members_on;
     for (uint32_t a : g) {
       for (int64_t e = index.account_offsets[a]; e < index.account_offsets[a + 1]; ++e) {
-        if (e > index.account_offsets[a] && index.account_slot[e - 1] == index.account_slot[e]) continue;
+        if (e > index.account_offsets[a] && index.account_slot[e - 1] == index.account_slot[e])
+          continue;
         ++members_on[index.account_slot[e]];
       }
     }
@@ -176,11 +178,12 @@ void find_group_campaigns(const ActionIndex& index, const std::vector<AccountPai
     for (size_t m = 0; m < g.size(); ++m) {
       const uint32_t a = g[m];
       for (int64_t e = index.account_offsets[a]; e < index.account_offsets[a + 1]; ++e) {
-        if (e > index.account_offsets[a] && index.account_slot[e - 1] == index.account_slot[e]) continue;
+        if (e > index.account_offsets[a] && index.account_slot[e - 1] == index.account_slot[e])
+          continue;
         const auto it = slot_of.find(index.account_slot[e]);
         if (it == slot_of.end()) continue;
-        member_delays[m].emplace_back(it->second, index.account_time[e] -
-                                                      index.slot_first_time[index.account_slot[e]]);
+        member_delays[m].emplace_back(
+            it->second, index.account_time[e] - index.slot_first_time[index.account_slot[e]]);
       }
     }
     auto layout = [&](bool shuffle) {
@@ -211,7 +214,8 @@ void find_group_campaigns(const ActionIndex& index, const std::vector<AccountPai
         sum_squares += v * v;
       }
       const double mean = sum / cfg.group_permutations;
-      const double sd = std::sqrt(std::max(1.0, sum_squares / cfg.group_permutations - mean * mean));
+      const double sd =
+          std::sqrt(std::max(1.0, sum_squares / cfg.group_permutations - mean * mean));
       const double z = (observed - mean) / sd;
       // Normal upper tail, log10.
       const double log10_p = std::log10(std::max(1e-300, 0.5 * std::erfc(z / std::sqrt(2.0))));
@@ -226,9 +230,9 @@ void find_group_campaigns(const ActionIndex& index, const std::vector<AccountPai
   }
 }
 
-void attach_to_campaigns(const std::vector<AccountPair>& pairs, const std::vector<PairMatch>& matches,
-                         const SweepConfig::Lockstep& cfg, LockstepResult& result,
-                         std::vector<std::vector<uint32_t>>& members) {
+void attach_to_campaigns(const std::vector<AccountPair>& pairs,
+                         const std::vector<PairMatch>& matches, const SweepConfig::Lockstep& cfg,
+                         LockstepResult& result, std::vector<std::vector<uint32_t>>& members) {
   const size_t n = result.campaign.size() ? result.campaign.size() : result.partner.size();
   std::vector<int64_t> group(n, -1);
   for (size_t g = 0; g < members.size(); ++g) {
@@ -286,8 +290,8 @@ void count_target_actions(const ActionIndex& index, LockstepResult& r) {
     int64_t actions = 0, reports = 0, campaign_reports = 0;
     seen.clear();
     for (; e < slots && index.slot_target[static_cast<size_t>(e)] == target; ++e) {
-      const bool report = index.slot_kind[static_cast<size_t>(e)] ==
-                          static_cast<int32_t>(ActionKind::report);
+      const bool report =
+          index.slot_kind[static_cast<size_t>(e)] == static_cast<int32_t>(ActionKind::report);
       for (int64_t i = index.slot_offsets[e]; i < index.slot_offsets[e + 1]; ++i) {
         const int64_t c = r.campaign[index.slot_account[static_cast<size_t>(i)]];
         ++actions;
@@ -308,7 +312,8 @@ void count_target_actions(const ActionIndex& index, LockstepResult& r) {
 
 }  // namespace
 
-LockstepResult find_campaigns(Backend& backend, const ActionIndex& index, const SweepConfig& config) {
+LockstepResult find_campaigns(Backend& backend, const ActionIndex& index,
+                              const SweepConfig& config) {
   const SweepConfig::Lockstep& cfg = config.lockstep;
   LockstepResult result;
   result.accounts = index.accounts();
@@ -338,10 +343,11 @@ LockstepResult find_campaigns(Backend& backend, const ActionIndex& index, const 
     const int64_t limit = config.run.max_memory_bytes;
     const int64_t need = more + resident_bytes_now();
     if (limit > 0 && need > limit) {
-      throw InputError(fmt::format("lockstep: {} needs about {} ({} accounts, {} actions), over "
-                                   "--max-memory {}", what, human_bytes(static_cast<double>(need)),
-                                   result.accounts, result.actions,
-                                   human_bytes(static_cast<double>(limit))));
+      throw InputError(
+          fmt::format("lockstep: {} needs about {} ({} accounts, {} actions), over "
+                      "--max-memory {}",
+                      what, human_bytes(static_cast<double>(need)), result.accounts, result.actions,
+                      human_bytes(static_cast<double>(limit))));
     }
   };
   // Signatures, and per hash at most `window` pairs an account, held twice while merged.
@@ -356,15 +362,17 @@ LockstepResult find_campaigns(Backend& backend, const ActionIndex& index, const 
   result.candidate_pairs = static_cast<int64_t>(pairs.size());
   result.seconds_candidates = seconds_since(start);
   check_memory(static_cast<int64_t>(pairs.size()) * static_cast<int64_t>(sizeof(PairMatch) + 1) +
-                   result.accounts * 48, "matching the candidate pairs");
+                   result.accounts * 48,
+               "matching the candidate pairs");
   // Every candidate is tested at every tolerance: at most `significance` false links expected.
-  th.max_log10_p = std::log10(cfg.significance) -
-                   std::log10(std::max<double>(1.0, static_cast<double>(pairs.size()) * th.rule.scales));
-  log_info(fmt::format("lockstep: {} accounts ({} with >= {} slots), {} actions, {} slots; {} "
-                       "candidate pairs; tolerances {}..{} s; a link needs p <= 10^{:.2f}",
-                       result.accounts, result.eligible_accounts, cfg.min_matches, result.actions,
-                       result.slots, pairs.size(), th.rule.tolerance(0),
-                       th.rule.tolerance(th.rule.scales - 1), th.max_log10_p));
+  th.max_log10_p =
+      std::log10(cfg.significance) -
+      std::log10(std::max<double>(1.0, static_cast<double>(pairs.size()) * th.rule.scales));
+  log_info(fmt::format(
+      "lockstep: {} accounts ({} with >= {} slots), {} actions, {} slots; {} "
+      "candidate pairs; tolerances {}..{} s; a link needs p <= 10^{:.2f}",
+      result.accounts, result.eligible_accounts, cfg.min_matches, result.actions, result.slots,
+      pairs.size(), th.rule.tolerance(0), th.rule.tolerance(th.rule.scales - 1), th.max_log10_p));
 
   start = std::chrono::steady_clock::now();
   // One call (the backend uploads the index once), with progress with an ETA as it goes.

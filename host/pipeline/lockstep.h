@@ -61,16 +61,16 @@ struct LockstepResult {
   std::vector<int32_t> partner_shared;
   std::vector<float> partner_chance;
   std::vector<int32_t> partner_tolerance;  // seconds
-  std::vector<int32_t> attach_links;  // support links into its campaign when attached, else 0
+  std::vector<int32_t> attach_links;       // support links into its campaign when attached, else 0
   // Per target (ascending id): actions, reports, reports by campaign members, campaigns on it.
   std::vector<int64_t> target_id, target_actions, target_reports, target_reports_from_campaigns,
       target_campaigns;
-  double seconds_index = 0, seconds_candidates = 0, seconds_verify = 0,
-         seconds_campaigns = 0;
+  double seconds_index = 0, seconds_candidates = 0, seconds_verify = 0, seconds_campaigns = 0;
 };
 
 /// Runs the detector on an indexed log, the signatures and pair matches on `backend`.
 /// Deterministic for a given config (seed = knn.seed), on any backend.
-LockstepResult find_campaigns(Backend& backend, const ActionIndex& index, const SweepConfig& config);
+LockstepResult find_campaigns(Backend& backend, const ActionIndex& index,
+                              const SweepConfig& config);
 
 }  // namespace unfriend

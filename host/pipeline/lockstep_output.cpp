@@ -36,7 +36,8 @@ nlohmann::json lockstep_summary(const ActionIndex& index, const LockstepResult& 
                      {"max_log10_p", t.max_log10_p},
                      {"attach_level", t.attach_level},
                      {"attach_max_log10_p", t.attach_max_log10_p}};
-  for (int c = 0; c < t.rule.scales; ++c) j["thresholds"]["tolerances_s"].push_back(t.rule.tolerance(c));
+  for (int c = 0; c < t.rule.scales; ++c)
+    j["thresholds"]["tolerances_s"].push_back(t.rule.tolerance(c));
   j["seconds"] = {{"candidates", r.seconds_candidates},
                   {"verify", r.seconds_verify},
                   {"campaigns", r.seconds_campaigns}};
@@ -158,13 +159,13 @@ std::string render_lockstep_text(const nlohmann::json& s) {
       s["flagged"].get<int64_t>(), t["tolerances_s"].dump(), t["min_matches"].get<int>(),
       t["max_log10_p"].get<double>(), s["candidate_pairs"].get<int64_t>());
   for (const auto& c : s["top_campaigns"]) {
-    text += fmt::format("  campaign {:>4}: {:>6} accounts, {:<7} {:>6} targets, {:>8} actions, "
-                        "median delay {:>7.0f} s, similarity {:.3f}, score {:.2f} by {}\n",
-                        c["id"].get<int64_t>(), c["size"].get<int64_t>(),
-                        c["kind"].get<std::string>(), c["targets"].get<int64_t>(),
-                        c["actions"].get<int64_t>(), c["median_delay_s"].get<double>(),
-                        c["mean_similarity"].get<double>(), c["score"].get<double>(),
-                        c["decided_by"].get<std::string>());
+    text += fmt::format(
+        "  campaign {:>4}: {:>6} accounts, {:<7} {:>6} targets, {:>8} actions, "
+        "median delay {:>7.0f} s, similarity {:.3f}, score {:.2f} by {}\n",
+        c["id"].get<int64_t>(), c["size"].get<int64_t>(), c["kind"].get<std::string>(),
+        c["targets"].get<int64_t>(), c["actions"].get<int64_t>(), c["median_delay_s"].get<double>(),
+        c["mean_similarity"].get<double>(), c["score"].get<double>(),
+        c["decided_by"].get<std::string>());
   }
   return text;
 }

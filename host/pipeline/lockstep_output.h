@@ -1,9 +1,8 @@
 // The lockstep result on disk: HDF5 (durable: temporary name, then rename) and the summary JSON.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "host/core/action_index.h"
 #include "host/core/config.h"
@@ -24,8 +23,8 @@ nlohmann::json lockstep_summary(const ActionIndex& index, const LockstepResult& 
 void write_lockstep_result(const std::string& path, bool overwrite, const ActionIndex& index,
                            const LockstepResult& result, const nlohmann::json& summary);
 
-/// /campaigns/* (one row per campaign), /targets/* (one row per target) and the thresholds (attributes of /lockstep), for the
-/// lockstep result and for a sweep run with --actions.
+/// /campaigns/* (one row per campaign), /targets/* (one row per target) and the thresholds
+/// (attributes of /lockstep), for the lockstep result and for a sweep run with --actions.
 void write_campaigns(H5Writer& out, const ActionIndex& index, const LockstepResult& result);
 
 /// One line per campaign for the terminal.

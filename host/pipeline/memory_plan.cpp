@@ -1,13 +1,11 @@
 #include "host/pipeline/memory_plan.h"
 
-#include <unistd.h>
-
-#include <cstdio>
-
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "host/core/error.h"
 
@@ -15,27 +13,28 @@ namespace unfriend {
 
 namespace {
 
-// Candidates searched per row beyond k (self and the rescoring margin, see host/cpu/knn_search_common.cpp).
-constexpr int k_search_extra = 13;
+// Candidates searched per row beyond k (self and the rescoring margin, see
+// host/cpu/knn_search_common.cpp).
+constexpr int kSearchExtra = 13;
 // Bytes per kept candidate of the fused kernel's lists (float score, int32 row), and per row of
 // the lists (count, threshold): host/cpu/top_candidates.h.
-constexpr double k_candidate_bytes = 8;
-constexpr double k_candidate_row_bytes = 8;
+constexpr double kCandidateBytes = 8;
+constexpr double kCandidateRowBytes = 8;
 // The columns of a score tile packed for the kernel: about 256 KiB per thread
 // (TileScorer::preferred_block_rows).
-constexpr double k_tile_panel_bytes = 256.0 * 1024;
+constexpr double kTilePanelBytes = 256.0 * 1024;
 // Blocks are never shrunk below this many rows: smaller ones cost far more time than memory.
-constexpr int64_t k_min_block_rows = 256;
+constexpr int64_t kMinBlockRows = 256;
 // What the process holds before any data: code, FAISS, HDF5 and OpenBLAS with its per-thread
 // buffers (measured: 22 MB resident for a 500-row sweep on two threads).
-constexpr double k_runtime_bytes = 24.0 * 1024 * 1024;
+constexpr double kRuntimeBytes = 24.0 * 1024 * 1024;
 // Allocator slack per stage: a fixed part (the arenas of the few threads that allocate: the
 // reader and the OpenMP workers of a two-core machine), and a share of what the stage holds.
-constexpr double k_arena_slack_bytes = 8.0 * 1024 * 1024;
-constexpr double k_heap_slack_share = 0.04;
+constexpr double kArenaSlackBytes = 8.0 * 1024 * 1024;
+constexpr double kHeapSlackShare = 0.04;
 
 double candidate_lists(double rows, double width) {
-  return rows * (width * k_candidate_bytes + k_candidate_row_bytes);
+  return rows * (width * kCandidateBytes + kCandidateRowBytes);
 }
 
 // An exact search of `queries` rows against `n` (exact_knn_of_rows): the gathered queries, a
@@ -43,7 +42,7 @@ double candidate_lists(double rows, double width) {
 // to assembly, and a packed panel per thread.
 double exact_of_rows(double queries, double d, double k_search, double threads) {
   return queries * d * 4 + (threads + 1) * candidate_lists(queries, k_search) +
-         queries * k_search * 8 + threads * k_tile_panel_bytes;
+         queries * k_search * 8 + threads * kTilePanelBytes;
 }
 
 }  // namespace
@@ -83,7 +82,7 @@ MemoryPlan plan_memory(const MemoryPlanInput& in) {
   const double n = static_cast<double>(std::max<int64_t>(in.rows, 0));
   const double d = static_cast<double>(std::max<int64_t>(in.cols, 0));
   const double k = in.k;
-  const double k_search = std::min(k + k_search_extra, n);
+  const double k_search = std::min(k + kSearchExtra, n);
   const double threads = std::max(1, in.threads);
   const double read_block = static_cast<double>(std::min(in.read_block_rows, in.rows));
   const double query_block = static_cast<double>(std::min(in.query_block_rows, in.rows));
@@ -104,7 +103,7 @@ MemoryPlan plan_memory(const MemoryPlanInput& in) {
   auto stage = [&](const std::string& name,
                    std::vector<std::pair<std::string, double>> parts) -> MemoryStage& {
     parts.insert(parts.begin(),
-                 {{"program and libraries", k_runtime_bytes}, {"ids", ids}, {"row map", row_map}});
+                 {{"program and libraries", kRuntimeBytes}, {"ids", ids}, {"row map", row_map}});
     plan.stages.push_back(MemoryStage{name, std::move(parts)});
     return plan.stages.back();
   };
@@ -124,7 +123,8 @@ MemoryPlan plan_memory(const MemoryPlanInput& in) {
     const double width = std::min(nlist, 384.0);
     knn.parts.push_back({"ivf partition", n * 16 + nlist * width * 12 + (nlist + 1) * 8});
     // The rows regrouped list by list for the join (and their norms for l2).
-    knn.parts.push_back({"rows grouped by list", n * d * 4 + (in.metric == Metric::l2 ? n * 4 : 0)});
+    knn.parts.push_back(
+        {"rows grouped by list", n * d * 4 + (in.metric == Metric::l2 ? n * 4 : 0)});
     // k-means first (the sample, centroids, their double sums, each sample row's nearest list),
     // then every row's nearest list, then the join (per thread: a list's candidate lists, the
     // candidates mapped back, its finished rows, a packed panel). Lists are uneven: planned at
@@ -134,14 +134,14 @@ MemoryPlan plan_memory(const MemoryPlanInput& in) {
                           train * 8 + candidate_lists(nlist, width) + nlist * width * 8;
     const double assign = candidate_lists(n, 1);
     const double list_rows = std::min(n, 2 * std::ceil(n / nlist));
-    // A join item is a run of lists of at least 2,048 rows (k_join_chunk_rows): its rows'
+    // A join item is a run of lists of at least 2,048 rows (kJoinChunkRows): its rows'
     // candidate lists, their own nearest lists (and the rows grouped by the list they probe),
     // the candidates mapped back, its finished rows, a packed panel.
     const double item_rows = std::min(n, 2048 + list_rows);
     const double probes = std::min(width, in.ivf_nprobe > 0 ? in.ivf_nprobe : 64.0);
     const double per_thread = candidate_lists(item_rows, k_search) +
                               candidate_lists(item_rows, probes) + item_rows * probes * 16 +
-                              item_rows * k_search * 8 + item_rows * k * 12 + k_tile_panel_bytes;
+                              item_rows * k_search * 8 + item_rows * k * 12 + kTilePanelBytes;
     knn.parts.push_back(
         {"ivf k-means / join buffers", std::max({kmeans, assign, threads * per_thread})});
     knn.parts.push_back(
@@ -161,7 +161,7 @@ MemoryPlan plan_memory(const MemoryPlanInput& in) {
     // and a norm per row).
     knn.parts.push_back({"squared norms (l2)", in.metric == Metric::l2 ? n * 4 : 0});
     knn.parts.push_back({"candidate lists", candidate_lists(n, k_search)});
-    knn.parts.push_back({"tile panels", threads * k_tile_panel_bytes});
+    knn.parts.push_back({"tile panels", threads * kTilePanelBytes});
     knn.parts.push_back({"band assembly", query_block * k_search * 8 + threads * n * 8});
     knn.parts.push_back({"checkpoint unit", unit_copy});
   }
@@ -171,8 +171,8 @@ MemoryPlan plan_memory(const MemoryPlanInput& in) {
     stage("recall", {{"features", features},
                      {"graph", graph},
                      {"squared norms", ip_norms},
-                     {"recall sample", exact_of_rows(std::min(r, query_block), d, k_search, threads) +
-                                           r * k * 12},
+                     {"recall sample",
+                      exact_of_rows(std::min(r, query_block), d, k_search, threads) + r * k * 12},
                      {"cut scans", threads * n * 8}});
   }
 
@@ -197,19 +197,20 @@ MemoryPlan plan_memory(const MemoryPlanInput& in) {
     const double q = std::min(static_cast<double>(in.cohesion_queries), n);
     const double chunk = std::min(q, query_block);
     const double neighbours = std::min<double>(in.cohesion_neighbors, std::max(1.0, n - 1));
-    const double search_width = std::min(neighbours + k_search_extra, n);
+    const double search_width = std::min(neighbours + kSearchExtra, n);
     const double half = std::ceil(d / 2);
     const double partitioned =
         n * half * 4 + n * 16 + std::sqrt(n) * half * 12 + 32 * std::sqrt(n) * half * 4;
-    stage("cohesion", {{"features", kept_features},
-                       {"graph", graph},
-                       {"labels", n * 8 * 3},
-                       {"half of the features", n * half * 4},
-                       {"members, queries and neighbours", n * 8 + q * (16 + neighbours * 12)},
-                       // exact: a float scan per thread for an ambiguous cut; above the
-                       // limit: the partition of the half and its grouped copy
-                       {"search", exact_of_rows(chunk, half, search_width, threads) +
-                                      (in.rows > in.exact_max_rows ? partitioned : threads * n * 8)}});
+    stage("cohesion",
+          {{"features", kept_features},
+           {"graph", graph},
+           {"labels", n * 8 * 3},
+           {"half of the features", n * half * 4},
+           {"members, queries and neighbours", n * 8 + q * (16 + neighbours * 12)},
+           // exact: a float scan per thread for an ambiguous cut; above the
+           // limit: the partition of the half and its grouped copy
+           {"search", exact_of_rows(chunk, half, search_width, threads) +
+                          (in.rows > in.exact_max_rows ? partitioned : threads * n * 8)}});
   }
   // The edge distances are freed before the output columns are built.
   stage("write", {{"graph", graph},
@@ -222,7 +223,7 @@ MemoryPlan plan_memory(const MemoryPlanInput& in) {
   // a 130.5 MiB knn stage peaked at 134-135 MiB resident.
   for (MemoryStage& planned : plan.stages) {
     planned.parts.push_back(
-        {"allocator slack", k_arena_slack_bytes + k_heap_slack_share * planned.total()});
+        {"allocator slack", kArenaSlackBytes + kHeapSlackShare * planned.total()});
   }
   return plan;
 }
@@ -231,7 +232,7 @@ MemoryPlan fit_memory_plan(const MemoryPlanInput& input, int64_t limit_bytes,
                            const std::string& file) {
   MemoryPlanInput in = input;
   const double limit = static_cast<double>(limit_bytes);
-  const int64_t floor_rows = std::min<int64_t>(k_min_block_rows, std::max<int64_t>(in.rows, 1));
+  const int64_t floor_rows = std::min<int64_t>(kMinBlockRows, std::max<int64_t>(in.rows, 1));
   for (;;) {
     MemoryPlan plan = plan_memory(in);
     bool shrunk = false;

@@ -23,11 +23,11 @@ struct MemoryPlanInput {
   /// the graph and pinned staging of this size, and reads with one more block in flight.
   bool knn_on_device = false;
   double device_staging_bytes = 0;
-  int threads = 1;                // CPU threads that hold per-thread buffers
-  int64_t read_block_rows = 0;    // rows per input read block
-  int64_t query_block_rows = 0;   // knn.query_block_rows (also the checkpoint unit size)
-  int ivf_nlist = 0;              // resolved IVF settings (mode ivf)
-  int ivf_nprobe = 0;             // 0: tuned at run time, planned at min(nlist, 64)
+  int threads = 1;               // CPU threads that hold per-thread buffers
+  int64_t read_block_rows = 0;   // rows per input read block
+  int64_t query_block_rows = 0;  // knn.query_block_rows (also the checkpoint unit size)
+  int ivf_nlist = 0;             // resolved IVF settings (mode ivf)
+  int ivf_nprobe = 0;            // 0: tuned at run time, planned at min(nlist, 64)
   int64_t ivf_train_rows = 0;
   int hnsw_m = 32;
   int64_t recall_rows = 0;  // approximate modes: rows checked against exact search
@@ -36,8 +36,8 @@ struct MemoryPlanInput {
   /// The features stay on the host through the graph stages: the cohesion test (and the
   /// hierarchy's coordination test) read them.
   bool features_after_knn = false;
-  int64_t cohesion_queries = 0;  // rows searched by the cohesion test (0: test off)
-  int cohesion_neighbors = 8;    // neighbours each of them is searched for (clusters.min_pts)
+  int64_t cohesion_queries = 0;    // rows searched by the cohesion test (0: test off)
+  int cohesion_neighbors = 8;      // neighbours each of them is searched for (clusters.min_pts)
   int64_t exact_max_rows = 50000;  // knn.auto_exact_max_rows: cohesion searches exactly up to it
 };
 

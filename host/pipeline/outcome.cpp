@@ -43,7 +43,7 @@ SweepOutcome settle_accounts(const std::vector<int64_t>& ids, std::vector<int64_
   }
   out.decisions = decide_accounts(ids, groups, protected_ids, cleared_ids);
   for (ReviewItem& item : out.decisions.review_queue) {
-    const StableIds& s = item.kind == "cluster" ? out.cluster
+    const StableIds& s = item.kind == "cluster"     ? out.cluster
                          : item.kind == "dup_group" ? out.dup_group
                                                     : out.campaign;
     item.id = s.id[static_cast<size_t>(item.id)];
@@ -53,7 +53,8 @@ SweepOutcome settle_accounts(const std::vector<int64_t>& ids, std::vector<int64_
   if (have_campaigns) relabel(campaign_label, out.campaign.id);
 
   out.next_ids = {{"cluster", out.cluster.next_id}, {"dup_group", out.dup_group.next_id}};
-  if (have_campaigns) out.next_ids["campaign"] = out.campaign.next_id;
+  if (have_campaigns)
+    out.next_ids["campaign"] = out.campaign.next_id;
   else if (previous && previous->next_id.count("campaign")) {
     out.next_ids["campaign"] = previous->next_id.at("campaign");  // never reuse an id later
   }
@@ -80,8 +81,8 @@ SweepOutcome settle_accounts(const std::vector<int64_t>& ids, std::vector<int64_
   int64_t newly = 0, no_longer = 0, gone = 0;
   for (size_t i = 0; i < ids.size(); ++i) {
     present.insert(ids[i]);
-    const bool now = cluster_label[i] >= 0 || dup_label[i] >= 0 ||
-                     (have_campaigns && campaign_label[i] >= 0);
+    const bool now =
+        cluster_label[i] >= 0 || dup_label[i] >= 0 || (have_campaigns && campaign_label[i] >= 0);
     const bool before = flagged_before.count(ids[i]) > 0;
     newly += now && !before;
     no_longer += !now && before;

@@ -4,9 +4,8 @@
 #pragma once
 
 #include <cstdint>
-#include <vector>
-
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "host/pipeline/decisions.h"
 #include "host/pipeline/stable_ids.h"

@@ -18,7 +18,8 @@ PreviousResult read_previous_result(const std::string& path) {
   try {
     file = std::make_unique<H5Reader>(path);
   } catch (const std::exception& e) {
-    throw InputError(fmt::format("--previous {}: not a readable sweep result ({})", path, e.what()));
+    throw InputError(
+        fmt::format("--previous {}: not a readable sweep result ({})", path, e.what()));
   }
   for (const char* needed : {"/accounts/id", "/labels/cluster", "/labels/dup_group"}) {
     if (!file->has(needed)) {
@@ -120,7 +121,7 @@ StableIds match_groups(const std::vector<int64_t>& ids, const std::vector<int64_
       change.previous_id = p;
       change.previous_size = previous_size[p];
       change.merged_from.assign(list.begin() + 1, list.end());
-      change.change = list.size() > 1                   ? "merged"
+      change.change = list.size() > 1                      ? "merged"
                       : change.size > change.previous_size ? "grew"
                       : change.size < change.previous_size ? "shrank"
                                                            : "same";
@@ -150,8 +151,10 @@ nlohmann::json diff_json(const std::string& kind, const StableIds& ids) {
   std::map<std::string, int64_t> counts;
   for (const GroupChange& c : ids.changes) {
     ++counts[c.change];
-    nlohmann::json g = {{"kind", kind},        {"id", c.id},
-                        {"change", c.change},  {"size", c.size},
+    nlohmann::json g = {{"kind", kind},
+                        {"id", c.id},
+                        {"change", c.change},
+                        {"size", c.size},
                         {"previous_size", c.previous_size}};
     g["previous_id"] = c.previous_id >= 0 ? nlohmann::json(c.previous_id) : nlohmann::json(nullptr);
     if (!c.merged_from.empty()) g["merged_from"] = c.merged_from;

@@ -8,10 +8,9 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace unfriend {
 
@@ -44,8 +43,8 @@ struct VanishedGroup {
 };
 
 struct StableIds {
-  std::vector<int64_t> id;       // per current group index (label value), its stable id
-  std::vector<uint8_t> is_new;   // per current group index
+  std::vector<int64_t> id;              // per current group index (label value), its stable id
+  std::vector<uint8_t> is_new;          // per current group index
   std::vector<GroupChange> changes;     // per current group index
   std::vector<VanishedGroup> vanished;  // previous groups no current group carries on
   int64_t next_id = 0;

@@ -15,22 +15,22 @@
 
 #include "host/core/backend.h"
 #include "host/core/error.h"
-#include "host/core/progress.h"
 #include "host/core/knn_settings.h"
+#include "host/core/progress.h"
 #include "host/cpu/knn_recall.h"
 #include "host/io/action_log.h"
+#include "host/io/durable_file.h"
 #include "host/io/feature_reader.h"
 #include "host/io/file_stamp.h"
-#include "host/io/h5_writer.h"
 #include "host/io/h5_reader.h"
+#include "host/io/h5_writer.h"
 #include "host/pipeline/action_index.h"
 #include "host/pipeline/checkpoint.h"
 #include "host/pipeline/cluster_profile.h"
 #include "host/pipeline/density.h"
+#include "host/pipeline/groups.h"
 #include "host/pipeline/lockstep.h"
 #include "host/pipeline/lockstep_output.h"
-#include "host/io/durable_file.h"
-#include "host/pipeline/groups.h"
 #include "host/pipeline/memory_plan.h"
 #include "host/pipeline/outcome.h"
 #include "host/pipeline/outcome_output.h"
@@ -174,11 +174,14 @@ DegenerateInput check_degenerate_input(const PreparedFeatures& features, const S
       hashes[static_cast<size_t>(r)] = h;
     }
     std::sort(hashes.begin(), hashes.end());
-    d.distinct_rows = static_cast<int64_t>(std::unique(hashes.begin(), hashes.end()) - hashes.begin());
-    if (features.rows > 1 && (d.distinct_rows <= config.knn.k || 100 * d.distinct_rows < features.rows)) {
-      log_info(fmt::format("{}: only {} distinct rows among {} assessed accounts: most accounts are "
-                           "exact copies of others",
-                           file, d.distinct_rows, features.rows));
+    d.distinct_rows =
+        static_cast<int64_t>(std::unique(hashes.begin(), hashes.end()) - hashes.begin());
+    if (features.rows > 1 &&
+        (d.distinct_rows <= config.knn.k || 100 * d.distinct_rows < features.rows)) {
+      log_info(
+          fmt::format("{}: only {} distinct rows among {} assessed accounts: most accounts are "
+                      "exact copies of others",
+                      file, d.distinct_rows, features.rows));
     }
   }
   return d;
@@ -189,7 +192,7 @@ DegenerateInput check_degenerate_input(const PreparedFeatures& features, const S
 std::string summary_path_for(const std::string& output_path) {
   fs::path p(output_path);
   std::string stem = p.extension() == ".h5" || p.extension() == ".hdf5" ? p.stem().string()
-                                                                         : p.filename().string();
+                                                                        : p.filename().string();
   return (p.parent_path() / (stem + ".summary.json")).string();
 }
 
@@ -213,10 +216,12 @@ SweepSummary run_sweep(const SweepRequest& request) {
     actions = std::make_unique<ActionLogReader>(request.actions_path);
   }
   // Lists and the previous result are read now: a typo in them must not cost a whole sweep.
-  const std::vector<int64_t> protected_ids =
-      request.protect_path.empty() ? std::vector<int64_t>() : read_account_list(request.protect_path);
-  const std::vector<int64_t> cleared_ids =
-      request.cleared_path.empty() ? std::vector<int64_t>() : read_account_list(request.cleared_path);
+  const std::vector<int64_t> protected_ids = request.protect_path.empty()
+                                                 ? std::vector<int64_t>()
+                                                 : read_account_list(request.protect_path);
+  const std::vector<int64_t> cleared_ids = request.cleared_path.empty()
+                                               ? std::vector<int64_t>()
+                                               : read_account_list(request.cleared_path);
   std::unique_ptr<PreviousResult> previous;
   if (!request.previous_path.empty()) {
     previous = std::make_unique<PreviousResult>(read_previous_result(request.previous_path));
@@ -231,8 +236,8 @@ SweepSummary run_sweep(const SweepRequest& request) {
 
   // The memory plan of what each stage holds; with --max-memory, blocks shrink to fit or the
   // run is refused now rather than hours in.
-  int64_t block_rows = config.input.block_rows > 0 ? config.input.block_rows
-                                                   : reader.suggested_block_rows();
+  int64_t block_rows =
+      config.input.block_rows > 0 ? config.input.block_rows : reader.suggested_block_rows();
   const MemoryPlanInput plan_input =
       memory_plan_input(info, config, *backend, block_rows, request.checkpoint);
   MemoryPlan memory = plan_memory(plan_input);
@@ -241,10 +246,11 @@ SweepSummary run_sweep(const SweepRequest& request) {
     const std::string limit = human_bytes(static_cast<double>(config.run.max_memory_bytes));
     if (memory.read_block_rows != block_rows ||
         memory.query_block_rows != config.knn.query_block_rows) {
-      log_info(fmt::format("--max-memory {}: {} rows per read block and {} per kNN query block "
-                           "(instead of {} and {}) to fit",
-                           limit, memory.read_block_rows, memory.query_block_rows, block_rows,
-                           config.knn.query_block_rows));
+      log_info(
+          fmt::format("--max-memory {}: {} rows per read block and {} per kNN query block "
+                      "(instead of {} and {}) to fit",
+                      limit, memory.read_block_rows, memory.query_block_rows, block_rows,
+                      config.knn.query_block_rows));
       block_rows = memory.read_block_rows;
       config.knn.query_block_rows = memory.query_block_rows;
     }
@@ -278,8 +284,8 @@ SweepSummary run_sweep(const SweepRequest& request) {
     if (request.stop_requested && request.stop_requested()) throw StopRequested(saved_state());
   };
   clock.stop();
-  log_info(fmt::format("input {}: {} accounts x {} features ({}), backend {}", info.file,
-                       info.rows, info.cols, info.dtype, backend->name()));
+  log_info(fmt::format("input {}: {} accounts x {} features ({}), backend {}", info.file, info.rows,
+                       info.cols, info.dtype, backend->name()));
   stop_point();
 
   // Reading, checking and preprocessing: where the backend will search (a GPU streams the rows
@@ -325,7 +331,8 @@ SweepSummary run_sweep(const SweepRequest& request) {
   stop_point();
 
   check_unchanged(request.input_path, input_stamp);
-  if (actions) check_unchanged(request.actions_path, actions_stamp);  // before hours of search on other data
+  if (actions)
+    check_unchanged(request.actions_path, actions_stamp);  // before hours of search on other data
   clock.start("knn");
   KnnParams knn = config.knn;
   knn.metric = config.preprocess.metric;
@@ -376,9 +383,9 @@ SweepSummary run_sweep(const SweepRequest& request) {
   DupGroups dups =
       find_duplicate_groups(*backend, graph, distances, config.preprocess.metric, model);
   Clusters clusters =
-      hierarchy ? find_hierarchy_clusters(*backend, graph, distances, loaded.matrix.view(), model,
-                                          config)
-                : find_clusters(*backend, graph, distances, config.preprocess.metric, model, config);
+      hierarchy
+          ? find_hierarchy_clusters(*backend, graph, distances, loaded.matrix.view(), model, config)
+          : find_clusters(*backend, graph, distances, config.preprocess.metric, model, config);
   std::vector<float>().swap(distances);  // not needed for the output: free before it is built
   clock.stop();
   if (cohesion_test) {
@@ -386,10 +393,10 @@ SweepSummary run_sweep(const SweepRequest& request) {
     apply_cohesion_test(clusters, loaded.matrix.view(), config.preprocess.metric,
                         informative_columns, config);
     clock.stop();
-    log_info(fmt::format("cohesion test: {} clusters kept, {} not a network in both halves of the "
-                         "features (min_cohesion {})",
-                         clusters.clusters.size(), clusters.rejected_not_cohesive,
-                         config.clusters.min_cohesion));
+    log_info(fmt::format(
+        "cohesion test: {} clusters kept, {} not a network in both halves of the "
+        "features (min_cohesion {})",
+        clusters.clusters.size(), clusters.rejected_not_cohesive, config.clusters.min_cohesion));
   }
   // Each cluster's feature profile, while the rows are on the host (they are whenever a
   // cluster test reads them, as by default).
@@ -406,7 +413,8 @@ SweepSummary run_sweep(const SweepRequest& request) {
   std::unique_ptr<LockstepResult> lockstep;
   if (actions) {
     clock.start("lockstep");
-    action_index = std::make_unique<ActionIndex>(build_action_index(*actions, config.lockstep.block_rows));
+    action_index =
+        std::make_unique<ActionIndex>(build_action_index(*actions, config.lockstep.block_rows));
     lockstep = std::make_unique<LockstepResult>(find_campaigns(*backend, *action_index, config));
     clock.stop();
     stop_point();
@@ -415,7 +423,8 @@ SweepSummary run_sweep(const SweepRequest& request) {
   // Back to input rows: -2 marks rows that were not assessed.
   clock.start("write");
   const int64_t n = info.rows;
-  std::vector<int64_t> cluster_label(static_cast<size_t>(n), -2), dup_label(static_cast<size_t>(n), -2);
+  std::vector<int64_t> cluster_label(static_cast<size_t>(n), -2),
+      dup_label(static_cast<size_t>(n), -2);
   std::vector<float> score(static_cast<size_t>(n), std::numeric_limits<float>::quiet_NaN());
   // The evidence an explanation needs per account: its core distance, whether it was a core
   // account and its density cluster before the tests (method "eps").
@@ -448,16 +457,17 @@ SweepSummary run_sweep(const SweepRequest& request) {
     }
   }
   for (size_t row = 0; row < static_cast<size_t>(n); ++row) {
-    flagged += cluster_label[row] >= 0 || dup_label[row] >= 0 ||
-               (lockstep && campaign_label[row] >= 0);
+    flagged +=
+        cluster_label[row] >= 0 || dup_label[row] >= 0 || (lockstep && campaign_label[row] >= 0);
   }
   // Stable ids (carried over from --previous) and the decisions; the group tables follow.
-  SweepOutcome outcome = settle_accounts(
-      ids, cluster_label, static_cast<int64_t>(clusters.clusters.size()), dup_label,
-      static_cast<int64_t>(dups.groups.size()), campaign_label,
-      lockstep ? static_cast<int64_t>(lockstep->campaigns.size()) : 0, previous.get(),
-      protected_ids, cleared_ids);
-  for (size_t i = 0; i < clusters.clusters.size(); ++i) clusters.clusters[i].id = outcome.cluster.id[i];
+  SweepOutcome outcome =
+      settle_accounts(ids, cluster_label, static_cast<int64_t>(clusters.clusters.size()), dup_label,
+                      static_cast<int64_t>(dups.groups.size()), campaign_label,
+                      lockstep ? static_cast<int64_t>(lockstep->campaigns.size()) : 0,
+                      previous.get(), protected_ids, cleared_ids);
+  for (size_t i = 0; i < clusters.clusters.size(); ++i)
+    clusters.clusters[i].id = outcome.cluster.id[i];
   for (size_t i = 0; i < dups.groups.size(); ++i) dups.groups[i].id = outcome.dup_group.id[i];
   if (lockstep) {
     for (size_t i = 0; i < lockstep->campaigns.size(); ++i) {
@@ -468,12 +478,12 @@ SweepSummary run_sweep(const SweepRequest& request) {
     }
   }
   if (!request.protect_path.empty() || !request.cleared_path.empty()) {
-    log_info(fmt::format("decisions: {} flagged, {} held for review ({} groups in the review queue; "
-                         "{} of {} protected and {} of {} cleared accounts in this input)",
-                         outcome.decisions.flagged, outcome.decisions.held,
-                         outcome.decisions.review_queue.size(), outcome.decisions.protected_found,
-                         outcome.decisions.protected_listed, outcome.decisions.cleared_found,
-                         outcome.decisions.cleared_listed));
+    log_info(fmt::format(
+        "decisions: {} flagged, {} held for review ({} groups in the review queue; "
+        "{} of {} protected and {} of {} cleared accounts in this input)",
+        outcome.decisions.flagged, outcome.decisions.held, outcome.decisions.review_queue.size(),
+        outcome.decisions.protected_found, outcome.decisions.protected_listed,
+        outcome.decisions.cleared_found, outcome.decisions.cleared_listed));
   }
   // The alarm: a sweep that would flag an unusually large share of its accounts says so plainly,
   // with the features whose scale is most extreme (the usual cause: a broken or rescaled feature).
@@ -503,16 +513,15 @@ SweepSummary run_sweep(const SweepRequest& request) {
     return ids[static_cast<size_t>(loaded.input_row[static_cast<size_t>(assessed_row)])];
   };
 
-  nlohmann::json model_json = {
-      {"min_pts", model.min_pts},
-      {"genuine_log_core_distance", model.genuine_log_mode},
-      {"genuine_core_distance", std::exp(model.genuine_log_mode)},
-      {"genuine_log_spread", model.genuine_log_spread},
-      {"valley_found", model.valley_found},
-      {"eps_distance", model.eps},
-      {"eps_rule", model.eps_rule},
-      {"duplicate_distance", model.duplicate_distance},
-      {"duplicate_rule", model.duplicate_rule}};
+  nlohmann::json model_json = {{"min_pts", model.min_pts},
+                               {"genuine_log_core_distance", model.genuine_log_mode},
+                               {"genuine_core_distance", std::exp(model.genuine_log_mode)},
+                               {"genuine_log_spread", model.genuine_log_spread},
+                               {"valley_found", model.valley_found},
+                               {"eps_distance", model.eps},
+                               {"eps_rule", model.eps_rule},
+                               {"duplicate_distance", model.duplicate_distance},
+                               {"duplicate_rule", model.duplicate_rule}};
   if (config.preprocess.metric != Metric::inner_product) {
     model_json["eps_similarity"] = similarity_at_distance(config.preprocess.metric, model.eps);
     model_json["duplicate_similarity"] =
@@ -521,9 +530,8 @@ SweepSummary run_sweep(const SweepRequest& request) {
   if (model.valley_found) model_json["valley_core_distance"] = std::exp(model.valley_log);
   // The cohesion test's rule and its split, so that a reviewer can redo it.
   model_json["min_cohesion"] = config.clusters.min_cohesion;
-  model_json["cohesion_halves"] = clusters.halves.usable()
-                                      ? nlohmann::json(clusters.halves.columns)
-                                      : nlohmann::json(nullptr);
+  model_json["cohesion_halves"] =
+      clusters.halves.usable() ? nlohmann::json(clusters.halves.columns) : nlohmann::json(nullptr);
 
   nlohmann::json knn_json = {{"mode", to_string(knn_report.mode_used)},
                              {"k", graph.k},
@@ -612,7 +620,8 @@ SweepSummary run_sweep(const SweepRequest& request) {
     const H5Reader input(request.input_path);
     if (input.has("/features/names")) {
       const std::vector<std::string> names = input.read_strings("/features/names");
-      if (static_cast<int64_t>(names.size()) == loaded.cols) writer.write_strings("/features/names", names);
+      if (static_cast<int64_t>(names.size()) == loaded.cols)
+        writer.write_strings("/features/names", names);
     }
     writer.write_float32_matrix("/clusters/cohesion_halves", cohesion_halves.data(),
                                 static_cast<int64_t>(clusters.clusters.size()), 2);
@@ -636,7 +645,8 @@ SweepSummary run_sweep(const SweepRequest& request) {
   if (hierarchy) {
     // The condensed tree, by input row (-2: not assessed), for review and explanation.
     std::vector<int64_t> point_cluster(static_cast<size_t>(n), -2);
-    std::vector<float> point_distance(static_cast<size_t>(n), std::numeric_limits<float>::quiet_NaN());
+    std::vector<float> point_distance(static_cast<size_t>(n),
+                                      std::numeric_limits<float>::quiet_NaN());
     for (int64_t r = 0; r < assessed; ++r) {
       const size_t row = static_cast<size_t>(loaded.input_row[static_cast<size_t>(r)]);
       point_cluster[row] = clusters.point_tree_cluster[static_cast<size_t>(r)];
@@ -656,10 +666,10 @@ SweepSummary run_sweep(const SweepRequest& request) {
 
     writer.write_int64("/null/sizes", clusters.null_sizes);
 
-    writer.write_float32("/null/statistic_median",
-                         std::vector<float>(clusters.null_median.begin(), clusters.null_median.end()));
-    writer.write_float32("/null/statistic_spread",
-                         std::vector<float>(clusters.null_spread.begin(), clusters.null_spread.end()));
+    writer.write_float32("/null/statistic_median", std::vector<float>(clusters.null_median.begin(),
+                                                                      clusters.null_median.end()));
+    writer.write_float32("/null/statistic_spread", std::vector<float>(clusters.null_spread.begin(),
+                                                                      clusters.null_spread.end()));
   }
   if (config.output.write_graph) {
     // Neighbours as input row indices, one row per input row; rows not assessed stay -1 / NaN.
@@ -681,50 +691,52 @@ SweepSummary run_sweep(const SweepRequest& request) {
     writer.set_attribute("/graph/similarity", "metric", to_string(config.preprocess.metric));
   }
   clock.stop();
-  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
 
   nlohmann::json summary;
   summary["unfriend_version"] = UNFRIEND_VERSION;
-  summary["input"] = {{"path", request.input_path},
-                      {"rows", info.rows},
-                      {"features", info.cols},
-                      {"dtype", info.dtype},
-                      {"read_mb_per_s", read_seconds > 0 ? loaded.bytes_read / 1e6 / read_seconds : 0}};
+  summary["input"] = {
+      {"path", request.input_path},
+      {"rows", info.rows},
+      {"features", info.cols},
+      {"dtype", info.dtype},
+      {"read_mb_per_s", read_seconds > 0 ? loaded.bytes_read / 1e6 / read_seconds : 0}};
   summary["output"] = {{"path", request.output_path},
                        {"summary", summary_path_for(request.output_path)}};
   summary["config_source"] = request.config_source;
   summary["config"] = config_to_json(config);
   summary["backend"] = backend->name();
   summary["knn"] = knn_json;
-  summary["prepare"] = {{"where", prepared_where},
-                        {"seconds", loaded.seconds},
-                        {"stages", prepare_stages}};
+  summary["prepare"] = {
+      {"where", prepared_where}, {"seconds", loaded.seconds}, {"stages", prepare_stages}};
   summary["thresholds"] = model_json;
   int64_t cluster_accounts = 0, dup_accounts = 0;
   for (const auto& c : clusters.clusters) cluster_accounts += c.size;
   for (const auto& g : dups.groups) dup_accounts += g.size;
-  summary["counts"] = {{"accounts", info.rows},
-                       {"assessed", assessed},
-                       {"not_assessed", static_cast<int64_t>(loaded.invalid_rows.size())},
-                       {"constant_features", degenerate.constant_features},
-                       {"informative_features", degenerate.informative_features},
-                       {"distinct_rows", degenerate.distinct_rows < 0
-                                             ? nlohmann::json(nullptr)
-                                             : nlohmann::json(degenerate.distinct_rows)},
-                       {"flagged", flagged},
-                       {"clusters", clusters.clusters.size()},
-                       {"cluster_accounts", cluster_accounts},
-                       {"candidate_clusters", clusters.candidates},
-                       {"density_clusters_joined_to_one_they_touch", clusters.joined_candidates},
-                       {"rejected_not_tighter_than_surroundings", clusters.rejected_loose},
-                       {"rejected_too_small", clusters.rejected_small},
-                       {"rejected_not_cohesive", clusters.rejected_not_cohesive},
-                       {"tree_clusters", clusters.tree_clusters},
-                       {"tree_clusters_passing_test", clusters.tree_clusters_passing},
-                       {"dup_groups", dups.groups.size()},
-                       {"dup_accounts", dup_accounts}};
+  summary["counts"] = {
+      {"accounts", info.rows},
+      {"assessed", assessed},
+      {"not_assessed", static_cast<int64_t>(loaded.invalid_rows.size())},
+      {"constant_features", degenerate.constant_features},
+      {"informative_features", degenerate.informative_features},
+      {"distinct_rows", degenerate.distinct_rows < 0 ? nlohmann::json(nullptr)
+                                                     : nlohmann::json(degenerate.distinct_rows)},
+      {"flagged", flagged},
+      {"clusters", clusters.clusters.size()},
+      {"cluster_accounts", cluster_accounts},
+      {"candidate_clusters", clusters.candidates},
+      {"density_clusters_joined_to_one_they_touch", clusters.joined_candidates},
+      {"rejected_not_tighter_than_surroundings", clusters.rejected_loose},
+      {"rejected_too_small", clusters.rejected_small},
+      {"rejected_not_cohesive", clusters.rejected_not_cohesive},
+      {"tree_clusters", clusters.tree_clusters},
+      {"tree_clusters_passing_test", clusters.tree_clusters_passing},
+      {"dup_groups", dups.groups.size()},
+      {"dup_accounts", dup_accounts}};
   nlohmann::json top = nlohmann::json::array();
-  for (size_t i = 0; i < clusters.clusters.size() && i < static_cast<size_t>(config.output.top_clusters); ++i) {
+  for (size_t i = 0;
+       i < clusters.clusters.size() && i < static_cast<size_t>(config.output.top_clusters); ++i) {
     const Cluster& c = clusters.clusters[i];
     top.push_back({{"id", c.id},
                    {"size", c.size},
@@ -734,8 +746,8 @@ SweepSummary run_sweep(const SweepRequest& request) {
                    {"breadth", c.breadth},
                    {"alike_features", c.alike_features.size()},
                    {"decided_by", c.decided_by.empty() ? "tightness" : c.decided_by},
-                   {"cohesion", std::isnan(c.cohesion) ? nlohmann::json(nullptr)
-                                                       : nlohmann::json(c.cohesion)},
+                   {"cohesion",
+                    std::isnan(c.cohesion) ? nlohmann::json(nullptr) : nlohmann::json(c.cohesion)},
                    {"score", c.score},
                    {"representative_id", id_of(c.representative)}});
   }
@@ -751,21 +763,20 @@ SweepSummary run_sweep(const SweepRequest& request) {
                        {"protected_members", item.protected_members},
                        {"cleared_members", item.cleared_members}});
     }
-    summary["decisions"] = {{"flagged", d.flagged},
-                            {"held_for_review", d.held},
-                            {"review_groups", d.review_queue.size()},
-                            {"protect_list", request.protect_path.empty()
-                                                 ? nlohmann::json(nullptr)
-                                                 : nlohmann::json(request.protect_path)},
-                            {"protected_listed", d.protected_listed},
-                            {"protected_in_input", d.protected_found},
-                            {"protected_in_evidence", d.protected_in_evidence},
-                            {"cleared_list", request.cleared_path.empty()
-                                                 ? nlohmann::json(nullptr)
-                                                 : nlohmann::json(request.cleared_path)},
-                            {"cleared_listed", d.cleared_listed},
-                            {"cleared_in_input", d.cleared_found},
-                            {"cleared_in_evidence", d.cleared_in_evidence}};
+    summary["decisions"] = {
+        {"flagged", d.flagged},
+        {"held_for_review", d.held},
+        {"review_groups", d.review_queue.size()},
+        {"protect_list", request.protect_path.empty() ? nlohmann::json(nullptr)
+                                                      : nlohmann::json(request.protect_path)},
+        {"protected_listed", d.protected_listed},
+        {"protected_in_input", d.protected_found},
+        {"protected_in_evidence", d.protected_in_evidence},
+        {"cleared_list", request.cleared_path.empty() ? nlohmann::json(nullptr)
+                                                      : nlohmann::json(request.cleared_path)},
+        {"cleared_listed", d.cleared_listed},
+        {"cleared_in_input", d.cleared_found},
+        {"cleared_in_evidence", d.cleared_in_evidence}};
     summary["review_queue"] = queue;
     summary["next_ids"] = outcome.next_ids;
     if (!outcome.diff.is_null()) summary["diff"] = outcome.diff;
@@ -842,24 +853,27 @@ SweepSummary run_sweep(const SweepRequest& request) {
   text += fmt::format("  flagged accounts:      {} ({:.2f}%){}\n", flagged,
                       info.rows ? 100.0 * flagged / info.rows : 0.0,
                       alarm ? "  ALARM: an unusually large share, check the input" : "");
-  text += fmt::format("  click-farm clusters:   {} ({} accounts; {} candidates, {} not tighter "
-                      "than their surroundings, {} not a network in both halves of the features)\n",
-                      clusters.clusters.size(), cluster_accounts, clusters.candidates,
-                      clusters.rejected_loose, clusters.rejected_not_cohesive);
-  text += fmt::format("  near-duplicate groups: {} ({} accounts)\n", dups.groups.size(),
-                      dup_accounts);
+  text += fmt::format(
+      "  click-farm clusters:   {} ({} accounts; {} candidates, {} not tighter "
+      "than their surroundings, {} not a network in both halves of the features)\n",
+      clusters.clusters.size(), cluster_accounts, clusters.candidates, clusters.rejected_loose,
+      clusters.rejected_not_cohesive);
+  text +=
+      fmt::format("  near-duplicate groups: {} ({} accounts)\n", dups.groups.size(), dup_accounts);
   if (lockstep) {
-    text += fmt::format("  lockstep campaigns:    {} ({} accounts with features, {} more only in "
-                        "the action log)\n",
-                        lockstep->campaigns.size(), summary["counts"]["campaign_accounts"].get<int64_t>(),
-                        summary["lockstep"]["flagged"].get<int64_t>() -
-                            summary["counts"]["campaign_accounts"].get<int64_t>());
+    text += fmt::format(
+        "  lockstep campaigns:    {} ({} accounts with features, {} more only in "
+        "the action log)\n",
+        lockstep->campaigns.size(), summary["counts"]["campaign_accounts"].get<int64_t>(),
+        summary["lockstep"]["flagged"].get<int64_t>() -
+            summary["counts"]["campaign_accounts"].get<int64_t>());
   }
-  if (outcome.decisions.held > 0 || !request.protect_path.empty() || !request.cleared_path.empty()) {
-    text += fmt::format("  decisions:             {} flagged, {} held for review ({} groups in the "
-                        "review queue)\n",
-                        outcome.decisions.flagged, outcome.decisions.held,
-                        outcome.decisions.review_queue.size());
+  if (outcome.decisions.held > 0 || !request.protect_path.empty() ||
+      !request.cleared_path.empty()) {
+    text += fmt::format(
+        "  decisions:             {} flagged, {} held for review ({} groups in the "
+        "review queue)\n",
+        outcome.decisions.flagged, outcome.decisions.held, outcome.decisions.review_queue.size());
   }
   if (!outcome.diff.is_null()) {
     std::string changes;
@@ -868,26 +882,29 @@ SweepSummary run_sweep(const SweepRequest& request) {
       for (auto& [change, count] : counts.items()) {
         parts += fmt::format("{}{} {}", parts.empty() ? "" : ", ", count.get<int64_t>(), change);
       }
-      changes += fmt::format("{}{}s: {}", changes.empty() ? "" : "; ", kind, parts.empty() ? "none" : parts);
+      changes += fmt::format("{}{}s: {}", changes.empty() ? "" : "; ", kind,
+                             parts.empty() ? "none" : parts);
     }
-    text += fmt::format("  since {}: {}; {} accounts newly flagged, {} no longer\n",
-                        request.previous_path, changes,
-                        outcome.diff["newly_flagged"].get<int64_t>(),
-                        outcome.diff["no_longer_flagged"].get<int64_t>());
+    text +=
+        fmt::format("  since {}: {}; {} accounts newly flagged, {} no longer\n",
+                    request.previous_path, changes, outcome.diff["newly_flagged"].get<int64_t>(),
+                    outcome.diff["no_longer_flagged"].get<int64_t>());
   }
-  text += fmt::format("  thresholds (from the data): eps distance {:.4g} ({}), duplicate "
-                      "distance {:.4g} ({}), genuine core distance {:.4g}\n",
-                      model.eps, model.eps_rule, model.duplicate_distance, model.duplicate_rule,
-                      std::exp(model.genuine_log_mode));
+  text += fmt::format(
+      "  thresholds (from the data): eps distance {:.4g} ({}), duplicate "
+      "distance {:.4g} ({}), genuine core distance {:.4g}\n",
+      model.eps, model.eps_rule, model.duplicate_distance, model.duplicate_rule,
+      std::exp(model.genuine_log_mode));
   if (!clusters.clusters.empty() && config.output.top_clusters > 0) {
     text += "  top clusters:\n";
     text += fmt::format("    {:>5} {:>7} {:<14} {:>8} {:>9} {:>7} {:>20}\n", "id", "size", "kind",
                         "mean_sim", "tightness", "score", "representative_id");
-    for (size_t i = 0; i < clusters.clusters.size() && i < static_cast<size_t>(config.output.top_clusters); ++i) {
+    for (size_t i = 0;
+         i < clusters.clusters.size() && i < static_cast<size_t>(config.output.top_clusters); ++i) {
       const Cluster& c = clusters.clusters[i];
-      text += fmt::format("    {:>5} {:>7} {:<14} {:>8.4f} {:>9.2f} {:>7.1f} {:>20}\n", c.id,
-                          c.size, c.kind, c.mean_similarity, c.tightness, c.score,
-                          id_of(c.representative));
+      text +=
+          fmt::format("    {:>5} {:>7} {:<14} {:>8.4f} {:>9.2f} {:>7.1f} {:>20}\n", c.id, c.size,
+                      c.kind, c.mean_similarity, c.tightness, c.score, id_of(c.representative));
     }
   }
   text += "  time:";

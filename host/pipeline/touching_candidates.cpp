@@ -61,7 +61,8 @@ TouchingCandidates join_touching_candidates(const KnnGraph& graph,
       }
       held[static_cast<size_t>(h)] = 0;
     }
-    if (best >= 0 && static_cast<double>(best_held) > min_share * static_cast<double>(surroundings)) {
+    if (best >= 0 &&
+        static_cast<double>(best_held) > min_share * static_cast<double>(surroundings)) {
       if (sets.unite(l, best)) ++out.joins;
     }
   }

@@ -11,10 +11,10 @@
 
 #include "host/core/error.h"
 #include "host/core/knn_graph.h"
+#include "host/cpu/similarity.h"
 #include "host/io/action_log.h"
 #include "host/io/feature_reader.h"
 #include "host/io/h5_reader.h"
-#include "host/cpu/similarity.h"
 #include "host/pipeline/cluster_profile.h"
 #include "host/pipeline/preprocess.h"
 
@@ -135,14 +135,16 @@ FeatureDetail feature_detail(const ResultFile& result, size_t row, const Explain
     for (const auto& [sim, r] : scored) {
       const int64_t id = ids[static_cast<size_t>(prepared.input_row[static_cast<size_t>(r)])];
       const int64_t other = row_of(id);
-      if (other >= 0 && (*group)[static_cast<size_t>(other)] == (*group)[row]) fellows.push_back({sim, id});
+      if (other >= 0 && (*group)[static_cast<size_t>(other)] == (*group)[row])
+        fellows.push_back({sim, id});
     }
     const size_t take = std::min(fellows.size(), top);
     std::partial_sort(fellows.begin(), fellows.begin() + take, fellows.end(), [](auto& x, auto& y) {
       return x.first != y.first ? x.first > y.first : x.second < y.second;
     });
     for (size_t t = 0; t < take; ++t) {
-      out.nearest_members.push_back({{"account", fellows[t].second}, {"similarity", fellows[t].first}});
+      out.nearest_members.push_back(
+          {{"account", fellows[t].second}, {"similarity", fellows[t].first}});
     }
   }
   for (size_t t = 0; t < top; ++t) {
@@ -169,7 +171,8 @@ FeatureDetail feature_detail(const ResultFile& result, size_t row, const Explain
     for (int64_t r = 0; r < m.rows; ++r) {
       const int64_t id = ids[static_cast<size_t>(prepared.input_row[static_cast<size_t>(r)])];
       const int64_t res = row_of(id);
-      if (res >= 0 && (*label)[static_cast<size_t>(res)] == (*label)[row]) member[static_cast<size_t>(r)] = 0;
+      if (res >= 0 && (*label)[static_cast<size_t>(res)] == (*label)[row])
+        member[static_cast<size_t>(r)] = 0;
     }
     std::vector<std::string> names;
     H5Reader input(request.input_path);
@@ -413,9 +416,9 @@ json explain_account(const ResultFile& result, const ExplainRequest& request) {
     const int64_t k = index_of(result.clusters.id, result.cluster[row]);
     if (k >= 0) {
       const size_t cols = result.clusters.feature_columns;
-      out["alike_features"] = alike_features(
-          result.clusters.feature_spread.data() + static_cast<size_t>(k) * cols, cols,
-          result.feature_names);
+      out["alike_features"] =
+          alike_features(result.clusters.feature_spread.data() + static_cast<size_t>(k) * cols,
+                         cols, result.feature_names);
     }
   }
   return out;

@@ -178,7 +178,8 @@ std::string feature_profile(const ResultFile& r, size_t row) {
   for (size_t j = 0; j < cols; ++j) {
     const float v = t.feature_spread[row * cols + j];
     if (!std::isfinite(v)) continue;
-    chart.bars.push_back({fmt::format("{}", j), v, fmt::format("{}: {}", name(j), html::fixed(v, 3)), ""});
+    chart.bars.push_back(
+        {fmt::format("{}", j), v, fmt::format("{}: {}", name(j), html::fixed(v, 3)), ""});
     if (v < 0.5f) alike.push_back({v, j});
   }
   std::sort(alike.begin(), alike.end());
@@ -187,9 +188,10 @@ std::string feature_profile(const ResultFile& r, size_t row) {
     list += fmt::format("{}{} {}", i ? ", " : "", html::escape(name(alike[i].second)),
                         html::fixed(alike[i].first, 2));
   }
-  return fmt::format("<p class=\"note\">Alike (spread under half of everyone's) in {} of {} "
-                     "features{}{}</p>\n",
-                     alike.size(), cols, alike.empty() ? "" : ": ", list) +
+  return fmt::format(
+             "<p class=\"note\">Alike (spread under half of everyone's) in {} of {} "
+             "features{}{}</p>\n",
+             alike.size(), cols, alike.empty() ? "" : ": ", list) +
          svg::render_bar_chart(chart);
 }
 

@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "host/core/error.h"
-#include "host/synth/param_checks.h"
 #include "host/synth/action_synth.h"
+#include "host/synth/param_checks.h"
 
 namespace unfriend {
 
@@ -91,7 +91,7 @@ constexpr int64_t kMaxAccounts = 100'000'000;
 
 void validate(const ActionSynthParams& p) {
   check.require(p.rows >= 1 && p.rows <= kMaxAccounts, "rows", fmt::format("1 to {}", kMaxAccounts),
-          static_cast<double>(p.rows));
+                static_cast<double>(p.rows));
   check.require(p.threads >= 0, "threads", "0 (all cores) or more", p.threads);
   check.require(p.start_time >= 0, "start_time", "non-negative", static_cast<double>(p.start_time));
   check.require(p.days >= 1 && p.days <= 3650, "days", "1 to 3650", p.days);
@@ -123,7 +123,7 @@ void validate(const ActionSynthParams& p) {
   check.require(p.sleep_hours_hi <= 20, "sleep_hours_hi", "at most 20", p.sleep_hours_hi);
   check.range(p.sleep_hours_lo, p.sleep_hours_hi, "sleep_hours_lo", "sleep_hours_hi");
   check.require(std::isfinite(p.sleep_after_peak_h), "sleep_after_peak_h", "finite",
-          p.sleep_after_peak_h);
+                p.sleep_after_peak_h);
   check.positive(p.defer_mean_s, "defer_mean_s");
 
   check.non_negative(p.viral_bursts_per_100k, "viral_bursts_per_100k");
@@ -148,8 +148,8 @@ void validate(const ActionSynthParams& p) {
   check.positive(p.fan_popularity_boost, "fan_popularity_boost");
 
   check.share(p.campaign_fraction, "campaign_fraction");
-  check.require(p.fan_fraction + p.campaign_fraction < 1, "fan_fraction + campaign_fraction", "below 1",
-          p.fan_fraction + p.campaign_fraction);
+  check.require(p.fan_fraction + p.campaign_fraction < 1, "fan_fraction + campaign_fraction",
+                "below 1", p.fan_fraction + p.campaign_fraction);
   check.share(p.farm_share, "farm_share");
   require_size_range(p.farm_size_lo, p.farm_size_hi, "farm_size_lo", "farm_size_hi");
   require_size_range(p.network_size_lo, p.network_size_hi, "network_size_lo", "network_size_hi");
@@ -161,11 +161,11 @@ void validate(const ActionSynthParams& p) {
   require_positive_range(p.cell_shift_lo_s, p.cell_shift_hi_s, "cell_shift_lo_s",
                          "cell_shift_hi_s");
   check.require(std::isfinite(p.camouflage_max) && p.camouflage_max >= 0 && p.camouflage_max < 1,
-          "camouflage_max", "in [0, 1)", p.camouflage_max);
+                "camouflage_max", "in [0, 1)", p.camouflage_max);
   check.share(p.view_before_prob, "view_before_prob");
 
   check.require(p.customer_pages_per_farm >= 1, "customer_pages_per_farm", "at least 1",
-          p.customer_pages_per_farm);
+                p.customer_pages_per_farm);
   check.require(p.farm_customers_lo >= 1, "farm_customers_lo", "at least 1", p.farm_customers_lo);
   check.range(p.farm_customers_lo, p.farm_customers_hi, "farm_customers_lo", "farm_customers_hi");
   require_positive_range(p.customer_posts_per_day_lo, p.customer_posts_per_day_hi,
@@ -176,8 +176,9 @@ void validate(const ActionSynthParams& p) {
   check.share(p.order_share_lo, "order_share_lo");
   check.share(p.order_share_prob, "order_share_prob");
   check.share(p.order_comment_prob, "order_comment_prob");
-  check.require(p.order_share_prob + p.order_comment_prob <= 1, "order_share_prob + order_comment_prob",
-          "at most 1", p.order_share_prob + p.order_comment_prob);
+  check.require(p.order_share_prob + p.order_comment_prob <= 1,
+                "order_share_prob + order_comment_prob", "at most 1",
+                p.order_share_prob + p.order_comment_prob);
 
   check.non_negative(p.activist_pages_per_network, "activist_pages_per_network");
   require_positive_range(p.activist_posts_per_day_lo, p.activist_posts_per_day_hi,

@@ -37,13 +37,13 @@ void validate(const SynthParams& p) {
 
   check.share(p.loner_fraction, "loner_fraction");
   check.require(p.community_min_size >= 2, "community_min_size", "at least 2",
-          static_cast<double>(p.community_min_size));
+                static_cast<double>(p.community_min_size));
   check.share(p.community_max_fraction, "community_max_fraction");
   check.require(std::isfinite(p.community_size_exponent) && p.community_size_exponent > 1,
-          "community_size_exponent", "greater than 1", p.community_size_exponent);
+                "community_size_exponent", "greater than 1", p.community_size_exponent);
   check.positive(p.community_sigma_min, "community_sigma_min");
   check.range(p.community_sigma_min, p.community_sigma_max, "community_sigma_min",
-                "community_sigma_max");
+              "community_sigma_max");
   check.positive(p.anisotropy_min, "anisotropy_min");
   check.range(p.anisotropy_min, p.anisotropy_max, "anisotropy_min", "anisotropy_max");
 
@@ -51,17 +51,17 @@ void validate(const SynthParams& p) {
   check.require(p.dense_min_count >= 1, "dense_min_count", "at least 1", p.dense_min_count);
   check.range(p.dense_min_count, p.dense_max_count, "dense_min_count", "dense_max_count");
   check.require(p.dense_min_size >= 2, "dense_min_size", "at least 2",
-          static_cast<double>(p.dense_min_size));
+                static_cast<double>(p.dense_min_size));
   check.range(static_cast<double>(p.dense_min_size), static_cast<double>(p.dense_max_size),
-                "dense_min_size", "dense_max_size");
+              "dense_min_size", "dense_max_size");
   check.positive(p.dense_sigma_min, "dense_sigma_min");
   check.range(p.dense_sigma_min, p.dense_sigma_max, "dense_sigma_min", "dense_sigma_max");
 
   check.fraction(p.farm_fraction, "farm_fraction");
   check.require(p.farm_min_size >= 2, "farm_min_size", "at least 2",
-          static_cast<double>(p.farm_min_size));
+                static_cast<double>(p.farm_min_size));
   check.range(static_cast<double>(p.farm_min_size), static_cast<double>(p.farm_max_size),
-                "farm_min_size", "farm_max_size");
+              "farm_min_size", "farm_max_size");
   check.share(p.farm_camouflaged_share, "farm_camouflaged_share");
   check.non_negative(p.template_offset_sigma, "template_offset_sigma");
   check.positive(p.farm_sigma_min, "farm_sigma_min");
@@ -72,27 +72,27 @@ void validate(const SynthParams& p) {
 
   check.fraction(p.mass_report_fraction, "mass_report_fraction");
   check.require(p.mass_report_min_size >= 2, "mass_report_min_size", "at least 2",
-          static_cast<double>(p.mass_report_min_size));
+                static_cast<double>(p.mass_report_min_size));
   check.range(static_cast<double>(p.mass_report_min_size),
-                static_cast<double>(p.mass_report_max_size), "mass_report_min_size",
-                "mass_report_max_size");
+              static_cast<double>(p.mass_report_max_size), "mass_report_min_size",
+              "mass_report_max_size");
   check.share(p.mass_report_lockstep_share, "mass_report_lockstep_share");
   check.non_negative(p.mass_report_lockstep_sigma, "mass_report_lockstep_sigma");
   check.non_negative(p.mass_report_loose_sigma, "mass_report_loose_sigma");
 
   check.fraction(p.duplicate_fraction, "duplicate_fraction");
   check.require(p.duplicate_min_size >= 2, "duplicate_min_size", "at least 2",
-          static_cast<double>(p.duplicate_min_size));
-  check.range(static_cast<double>(p.duplicate_min_size),
-                static_cast<double>(p.duplicate_max_size), "duplicate_min_size",
-                "duplicate_max_size");
+                static_cast<double>(p.duplicate_min_size));
+  check.range(static_cast<double>(p.duplicate_min_size), static_cast<double>(p.duplicate_max_size),
+              "duplicate_min_size", "duplicate_max_size");
   check.non_negative(p.duplicate_sigma, "duplicate_sigma");
   check.share(p.duplicate_exact_share, "duplicate_exact_share");
 
   const double planted =
       p.dense_fraction + p.farm_fraction + p.mass_report_fraction + p.duplicate_fraction;
-  check.require(planted < 1, "dense_fraction + farm_fraction + mass_report_fraction + duplicate_fraction",
-          "below 1", planted);
+  check.require(planted < 1,
+                "dense_fraction + farm_fraction + mass_report_fraction + duplicate_fraction",
+                "below 1", planted);
 }
 
 std::string to_json(const SynthParams& p) {

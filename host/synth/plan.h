@@ -25,8 +25,9 @@ enum Stream : uint64_t {
 };
 
 /// Log-uniform group sizes in [lo, hi] drawn until they sum to `total` exactly (the last ones
-/// adjusted; outside [lo, hi] only when hi < 2 lo makes an exact split impossible). A total below lo gives one group of `total` when
-/// total >= 2 (small data sets still get something of every kind), else none.
+/// adjusted; outside [lo, hi] only when hi < 2 lo makes an exact split impossible). A total below
+/// lo gives one group of `total` when total >= 2 (small data sets still get something of every
+/// kind), else none.
 std::vector<int64_t> split_log_uniform(int64_t total, int64_t lo, int64_t hi, Rng& rng);
 
 /// Power-law sizes (density ~ size^-exponent) in [lo, hi] summing to `total`; a remainder below

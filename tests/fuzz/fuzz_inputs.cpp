@@ -37,8 +37,7 @@ constexpr int64_t kBlockBytes = int64_t{64} << 10;  // small blocks: many partia
 // A private folder for this process's temporary files, removed at exit.
 const fs::path& scratch_folder() {
   static const fs::path folder = [] {
-    fs::path base =
-        fs::temp_directory_path() / ("unfriend-fuzz-" + std::to_string(::getpid()));
+    fs::path base = fs::temp_directory_path() / ("unfriend-fuzz-" + std::to_string(::getpid()));
     fs::create_directories(base);
     std::atexit([] {
       std::error_code ignored;

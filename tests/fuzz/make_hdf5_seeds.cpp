@@ -21,8 +21,8 @@ struct Seed {
   bool compact = false;
   bool shuffle = false;
   int gzip = 0;
-  bool unlimited = false;   // maxdims unlimited rows: extensible-array / B-tree v2 index
-  hid_t id_type = -1;       // -1: no /accounts/id
+  bool unlimited = false;  // maxdims unlimited rows: extensible-array / B-tree v2 index
+  hid_t id_type = -1;      // -1: no /accounts/id
   bool latest_format = false;
 };
 
@@ -58,10 +58,11 @@ bool write_seed(const std::string& folder, const Seed& s) {
   if (ok && s.id_type >= 0) {
     const hsize_t id_dims[1] = {s.rows};
     hid_t id_space = H5Screate_simple(1, id_dims, nullptr);
-    hid_t ids = H5Dcreate2(file, "/accounts/id", s.id_type, id_space, lcpl, H5P_DEFAULT,
-                           H5P_DEFAULT);
+    hid_t ids =
+        H5Dcreate2(file, "/accounts/id", s.id_type, id_space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
     std::vector<int64_t> id_values(s.rows);
-    for (size_t i = 0; i < id_values.size(); ++i) id_values[i] = 1000 + 37 * static_cast<int64_t>(i);
+    for (size_t i = 0; i < id_values.size(); ++i)
+      id_values[i] = 1000 + 37 * static_cast<int64_t>(i);
     ok = ids >= 0 &&
          H5Dwrite(ids, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, id_values.data()) >= 0;
     if (ids >= 0) H5Dclose(ids);
@@ -90,16 +91,50 @@ int main(int argc, char** argv) {
       {"f64_contiguous", H5T_IEEE_F64LE, 4, 2, {}, false, false, 0, false, -1},
       {"f16_chunked_gzip_ids", f16, 9, 3, {4, 3}, false, false, 4, false, H5T_STD_I64LE},
       {"f32_chunked_2d", H5T_IEEE_F32LE, 7, 5, {3, 2}, false, false, 0, false, -1},
-      {"f32_shuffle_gzip_u64ids", H5T_IEEE_F32LE, 10, 2, {4, 2}, false, true, 6, false,
+      {"f32_shuffle_gzip_u64ids",
+       H5T_IEEE_F32LE,
+       10,
+       2,
+       {4, 2},
+       false,
+       true,
+       6,
+       false,
        H5T_STD_U64LE},
-      {"f64_be_chunked_u32ids", H5T_IEEE_F64BE, 6, 2, {6, 2}, false, false, 1, false,
+      {"f64_be_chunked_u32ids",
+       H5T_IEEE_F64BE,
+       6,
+       2,
+       {6, 2},
+       false,
+       false,
+       1,
+       false,
        H5T_STD_U32LE},
       {"f32_compact", H5T_IEEE_F32LE, 3, 4, {}, true, false, 0, false, H5T_STD_I32LE},
-      {"latest_single_chunk", H5T_IEEE_F32LE, 4, 3, {4, 3}, false, false, 0, false,
-       H5T_STD_I64LE, true},
+      {"latest_single_chunk",
+       H5T_IEEE_F32LE,
+       4,
+       3,
+       {4, 3},
+       false,
+       false,
+       0,
+       false,
+       H5T_STD_I64LE,
+       true},
       {"latest_fixed_array_gzip", H5T_IEEE_F32LE, 9, 2, {2, 2}, false, false, 3, false, -1, true},
-      {"latest_extensible_array", H5T_IEEE_F64LE, 6, 2, {2, 2}, false, false, 0, true,
-       H5T_STD_I64LE, true},
+      {"latest_extensible_array",
+       H5T_IEEE_F64LE,
+       6,
+       2,
+       {2, 2},
+       false,
+       false,
+       0,
+       true,
+       H5T_STD_I64LE,
+       true},
       {"f16_unlimited_btree", f16, 8, 2, {3, 1}, false, true, 2, true, -1},
   };
   int failures = 0;
