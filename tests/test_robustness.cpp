@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,62 @@ TEST_F(Robustness, OneExtremeAccountLeavesEveryOtherLabelUnchanged) {
       if (int64_t(i) == row) continue;
       ASSERT_EQ(got.cluster[i], base_.cluster[i]) << "row " << i << " with " << extreme;
       ASSERT_EQ(got.dup_group[i], base_.dup_group[i]) << "row " << i << " with " << extreme;
+    }
+  }
+}
+
+// Whether `got` groups the rows not in `skip` exactly as `base` does (labels may be named
+// differently): a bijection between their label values, -1 and -2 mapping to themselves.
+testing::AssertionResult same_grouping(const std::vector<int64_t>& base,
+                                       const std::vector<int64_t>& got,
+                                       const std::vector<uint8_t>& skip) {
+  std::map<int64_t, int64_t> forward, backward;
+  for (size_t i = 0; i < base.size(); ++i) {
+    if (skip[i]) continue;
+    if ((base[i] < 0 || got[i] < 0) && base[i] != got[i]) {
+      return testing::AssertionFailure() << "row " << i << " is " << base[i] << " then " << got[i];
+    }
+    const auto f = forward.emplace(base[i], got[i]).first;
+    const auto b = backward.emplace(got[i], base[i]).first;
+    if (f->second != got[i] || b->second != base[i]) {
+      return testing::AssertionFailure()
+             << "row " << i << " changed group (" << base[i] << " -> " << got[i] << ")";
+    }
+  }
+  return testing::AssertionSuccess();
+}
+
+// Ten rows, and 0.1% of the rows, at the float32 maximum: every other account stays in the same
+// groups and keeps its flag. (Group ids may be renumbered: the injected rows are, correctly, a
+// near-duplicate group of their own, and ids rank groups by size.)
+TEST_F(Robustness, InjectedExtremeRowsLeaveEveryOtherGroupingUnchanged) {
+  const size_t rows = ids_.size();
+  for (size_t injected : {size_t{10}, rows / 1000}) {
+    std::vector<float> f = features_;
+    std::vector<uint8_t> skip(rows, 0);
+    for (size_t r = 0; r < injected; ++r) {
+      const size_t row = (r * 7919 + 13) % rows;  // spread over the file
+      skip[row] = 1;
+      for (int j = 0; j < 16; ++j) f[row * 16 + size_t(j)] = r % 2 ? 3.4e38f : -3.4e38f;
+    }
+    const Labels got = sweep("injected", f);
+    EXPECT_TRUE(same_grouping(base_.cluster, got.cluster, skip)) << injected << " rows injected";
+    EXPECT_TRUE(same_grouping(base_.dup_group, got.dup_group, skip)) << injected << " rows";
+  }
+}
+
+// Scaling by constants that are not powers of two (rounding in every value) keeps the groupings.
+TEST_F(Robustness, ScalingByTenToTheThirtyKeepsEveryGrouping) {
+  const std::vector<uint8_t> none(ids_.size(), 0);
+  for (float factor : {1e-30f, 1e30f}) {
+    for (bool one_feature : {false, true}) {
+      std::vector<float> f = features_;
+      for (size_t i = 0; i < f.size(); ++i) {
+        if (!one_feature || i % 16 == 3) f[i] *= factor;
+      }
+      const Labels got = sweep("scaled", f);
+      EXPECT_TRUE(same_grouping(base_.cluster, got.cluster, none)) << "factor " << factor;
+      EXPECT_TRUE(same_grouping(base_.dup_group, got.dup_group, none)) << "factor " << factor;
     }
   }
 }
