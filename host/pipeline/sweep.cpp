@@ -35,6 +35,8 @@
 #include "host/pipeline/outcome.h"
 #include "host/pipeline/outcome_output.h"
 #include "host/pipeline/preprocess.h"
+#include "host/pipeline/sweep_tables.h"
+#include "host/pipeline/top_clusters.h"
 
 namespace unfriend {
 
@@ -563,132 +565,17 @@ SweepSummary run_sweep(const SweepRequest& request) {
     write_campaigns(writer, *action_index, *lockstep);
   }
   {
-    std::vector<int64_t> id, size, core_size, representative;
-    std::vector<std::string> kind;
-    std::vector<float> mean_similarity, tightness, cscore, internal, surround;
-    std::vector<float> spread, breadth, stability, birth, density, null_tightness;
-    std::vector<int64_t> alike_count;
-    std::vector<std::string> decided_by;
-    std::vector<float> cohesion, cohesion_halves;
-    for (const Cluster& c : clusters.clusters) {
-      cohesion.push_back(static_cast<float>(c.cohesion));
-      cohesion_halves.push_back(static_cast<float>(c.cohesion_halves[0]));
-      cohesion_halves.push_back(static_cast<float>(c.cohesion_halves[1]));
-      spread.push_back(static_cast<float>(c.similarity_spread));
-      null_tightness.push_back(static_cast<float>(c.null_tightness));
-      breadth.push_back(static_cast<float>(c.breadth));
-      stability.push_back(static_cast<float>(c.stability));
-      birth.push_back(static_cast<float>(c.birth_distance));
-      density.push_back(static_cast<float>(c.density_distance));
-      alike_count.push_back(static_cast<int64_t>(c.alike_features.size()));
-      decided_by.push_back(c.decided_by.empty() ? "tightness" : c.decided_by);
-      id.push_back(c.id);
-      size.push_back(c.size);
-      core_size.push_back(c.core_size);
-      representative.push_back(id_of(c.representative));
-      kind.push_back(c.kind);
-      mean_similarity.push_back(static_cast<float>(c.mean_similarity));
-      tightness.push_back(static_cast<float>(c.tightness));
-      cscore.push_back(static_cast<float>(c.score));
-      internal.push_back(static_cast<float>(c.internal_distance));
-      surround.push_back(static_cast<float>(c.surround_distance));
-    }
-    writer.write_int64("/clusters/id", id);
-    writer.write_int64("/clusters/size", size);
-    writer.write_strings("/clusters/kind", kind);
-    writer.write_float32("/clusters/mean_similarity", mean_similarity);
-    writer.write_float32("/clusters/tightness", tightness);
-    writer.write_float32("/clusters/score", cscore);
-    writer.write_int64("/clusters/core_size", core_size);
-    writer.write_float32("/clusters/internal_distance", internal);
-    writer.write_float32("/clusters/surround_distance", surround);
-    writer.write_int64("/clusters/representative_id", representative);
-    writer.write_float32("/clusters/similarity_spread", spread);
-    writer.write_float32("/clusters/breadth", breadth);
-    writer.write_float32("/clusters/null_tightness", null_tightness);
-    writer.write_int64("/clusters/alike_features", alike_count);
-    writer.write_float32("/clusters/stability", stability);
-    writer.write_float32("/clusters/birth_distance", birth);
-    writer.write_float32("/clusters/density_distance", density);
-    writer.write_strings("/clusters/decided_by", decided_by);
-    writer.write_float32("/clusters/cohesion", cohesion);
-    if (!feature_spread.empty()) {
-      writer.write_float32_matrix("/clusters/feature_spread", feature_spread.data(),
-                                  static_cast<int64_t>(clusters.clusters.size()), loaded.cols);
-    }
     // The features' names, when the input has them (an imported table), for the profiles.
+    std::vector<std::string> feature_names;
     const H5Reader input(request.input_path);
-    if (input.has("/features/names")) {
-      const std::vector<std::string> names = input.read_strings("/features/names");
-      if (static_cast<int64_t>(names.size()) == loaded.cols)
-        writer.write_strings("/features/names", names);
-    }
-    writer.write_float32_matrix("/clusters/cohesion_halves", cohesion_halves.data(),
-                                static_cast<int64_t>(clusters.clusters.size()), 2);
+    if (input.has("/features/names")) feature_names = input.read_strings("/features/names");
+    write_cluster_table(writer, clusters.clusters, feature_spread, loaded.cols, feature_names,
+                        id_of);
   }
-  {
-    std::vector<int64_t> id, size, representative;
-    std::vector<float> mean_similarity, min_similarity;
-    for (const DupGroup& g : dups.groups) {
-      id.push_back(g.id);
-      size.push_back(g.size);
-      representative.push_back(id_of(g.representative));
-      mean_similarity.push_back(static_cast<float>(g.mean_similarity));
-      min_similarity.push_back(static_cast<float>(g.min_similarity));
-    }
-    writer.write_int64("/dup_groups/id", id);
-    writer.write_int64("/dup_groups/size", size);
-    writer.write_float32("/dup_groups/mean_similarity", mean_similarity);
-    writer.write_float32("/dup_groups/min_similarity", min_similarity);
-    writer.write_int64("/dup_groups/representative_id", representative);
-  }
-  if (hierarchy) {
-    // The condensed tree, by input row (-2: not assessed), for review and explanation.
-    std::vector<int64_t> point_cluster(static_cast<size_t>(n), -2);
-    std::vector<float> point_distance(static_cast<size_t>(n),
-                                      std::numeric_limits<float>::quiet_NaN());
-    for (int64_t r = 0; r < assessed; ++r) {
-      const size_t row = static_cast<size_t>(loaded.input_row[static_cast<size_t>(r)]);
-      point_cluster[row] = clusters.point_tree_cluster[static_cast<size_t>(r)];
-      point_distance[row] = clusters.point_distance[static_cast<size_t>(r)];
-    }
-    writer.write_int64("/hierarchy/account_cluster", point_cluster);
-    writer.write_float32("/hierarchy/account_distance", point_distance);
-    std::vector<int64_t> passes(clusters.tree_passes.begin(), clusters.tree_passes.end());
-    std::vector<int64_t> selected(clusters.tree_selected.begin(), clusters.tree_selected.end());
-    writer.write_int64("/hierarchy/parent", clusters.tree_parent);
-    writer.write_int64("/hierarchy/size", clusters.tree_size);
-    writer.write_float32("/hierarchy/birth_distance", clusters.tree_birth_distance);
-    writer.write_float32("/hierarchy/death_distance", clusters.tree_death_distance);
-    writer.write_float32("/hierarchy/breadth_at_birth", clusters.tree_breadth_at_birth);
-    writer.write_int64("/hierarchy/passes", passes);
-    writer.write_int64("/hierarchy/selected", selected);
-
-    writer.write_int64("/null/sizes", clusters.null_sizes);
-
-    writer.write_float32("/null/statistic_median", std::vector<float>(clusters.null_median.begin(),
-                                                                      clusters.null_median.end()));
-    writer.write_float32("/null/statistic_spread", std::vector<float>(clusters.null_spread.begin(),
-                                                                      clusters.null_spread.end()));
-  }
+  write_dup_group_table(writer, dups.groups, id_of);
+  if (hierarchy) write_hierarchy(writer, clusters, loaded.input_row, n);
   if (config.output.write_graph) {
-    // Neighbours as input row indices, one row per input row; rows not assessed stay -1 / NaN.
-    const int k = graph.k;
-    std::vector<int64_t> neighbors(static_cast<size_t>(n * k), -1);
-    std::vector<float> similarity(static_cast<size_t>(n * k),
-                                  std::numeric_limits<float>::quiet_NaN());
-    for (int64_t r = 0; r < assessed; ++r) {
-      size_t row = static_cast<size_t>(loaded.input_row[static_cast<size_t>(r)]);
-      for (int j = 0; j < k; ++j) {
-        int64_t nb = graph.neighbors[static_cast<size_t>(r * k + j)];
-        if (nb < 0) continue;
-        neighbors[row * k + j] = loaded.input_row[static_cast<size_t>(nb)];
-        similarity[row * k + j] = graph.similarity[static_cast<size_t>(r * k + j)];
-      }
-    }
-    writer.write_int64_matrix("/graph/neighbors", neighbors.data(), n, k);
-    writer.write_float32_matrix("/graph/similarity", similarity.data(), n, k);
-    writer.set_attribute("/graph/similarity", "metric", to_string(config.preprocess.metric));
+    write_graph_by_input_row(writer, graph, loaded.input_row, n, config.preprocess.metric);
   }
   clock.stop();
   double wall =
@@ -734,24 +621,9 @@ SweepSummary run_sweep(const SweepRequest& request) {
       {"tree_clusters_passing_test", clusters.tree_clusters_passing},
       {"dup_groups", dups.groups.size()},
       {"dup_accounts", dup_accounts}};
-  nlohmann::json top = nlohmann::json::array();
-  for (size_t i = 0;
-       i < clusters.clusters.size() && i < static_cast<size_t>(config.output.top_clusters); ++i) {
-    const Cluster& c = clusters.clusters[i];
-    top.push_back({{"id", c.id},
-                   {"size", c.size},
-                   {"kind", c.kind},
-                   {"mean_similarity", c.mean_similarity},
-                   {"tightness", c.tightness},
-                   {"breadth", c.breadth},
-                   {"alike_features", c.alike_features.size()},
-                   {"decided_by", c.decided_by.empty() ? "tightness" : c.decided_by},
-                   {"cohesion",
-                    std::isnan(c.cohesion) ? nlohmann::json(nullptr) : nlohmann::json(c.cohesion)},
-                   {"score", c.score},
-                   {"representative_id", id_of(c.representative)}});
-  }
-  summary["top_clusters"] = top;
+  const std::vector<TopCluster> top =
+      top_clusters(clusters.clusters, config.output.top_clusters, id_of);
+  summary["top_clusters"] = top_clusters_json(top);
   {
     const Decisions& d = outcome.decisions;
     nlohmann::json queue = nlohmann::json::array();
@@ -895,18 +767,7 @@ SweepSummary run_sweep(const SweepRequest& request) {
       "distance {:.4g} ({}), genuine core distance {:.4g}\n",
       model.eps, model.eps_rule, model.duplicate_distance, model.duplicate_rule,
       std::exp(model.genuine_log_mode));
-  if (!clusters.clusters.empty() && config.output.top_clusters > 0) {
-    text += "  top clusters:\n";
-    text += fmt::format("    {:>5} {:>7} {:<14} {:>8} {:>9} {:>7} {:>20}\n", "id", "size", "kind",
-                        "mean_sim", "tightness", "score", "representative_id");
-    for (size_t i = 0;
-         i < clusters.clusters.size() && i < static_cast<size_t>(config.output.top_clusters); ++i) {
-      const Cluster& c = clusters.clusters[i];
-      text +=
-          fmt::format("    {:>5} {:>7} {:<14} {:>8.4f} {:>9.2f} {:>7.1f} {:>20}\n", c.id, c.size,
-                      c.kind, c.mean_similarity, c.tightness, c.score, id_of(c.representative));
-    }
-  }
+  text += top_clusters_text(top);
   text += "  time:";
   for (const auto& t : clock.times()) text += fmt::format(" {} {:.2f}s,", t.stage, t.seconds);
   text += fmt::format(" total {:.2f}s\n", wall);
