@@ -36,6 +36,7 @@
 #include "host/pipeline/outcome_output.h"
 #include "host/pipeline/preprocess.h"
 #include "host/pipeline/sweep_tables.h"
+#include "host/pipeline/sweep_text.h"
 #include "host/pipeline/top_clusters.h"
 
 namespace unfriend {
@@ -717,63 +718,7 @@ SweepSummary run_sweep(const SweepRequest& request) {
   // Only now is the checkpoint of no further use.
   if (work) work->remove();
 
-  std::string text = fmt::format(
-      "unfriend sweep: {} accounts ({} assessed, {} not assessed), backend {}, kNN {} k={}{}\n",
-      info.rows, assessed, loaded.invalid_rows.size(), backend->name(),
-      to_string(knn_report.mode_used), graph.k,
-      recall_rows > 0 ? fmt::format(" (recall@k {:.3f})", recall) : std::string());
-  text += fmt::format("  flagged accounts:      {} ({:.2f}%){}\n", flagged,
-                      info.rows ? 100.0 * flagged / info.rows : 0.0,
-                      alarm ? "  ALARM: an unusually large share, check the input" : "");
-  text += fmt::format(
-      "  click-farm clusters:   {} ({} accounts; {} candidates, {} not tighter "
-      "than their surroundings, {} not a network in both halves of the features)\n",
-      clusters.clusters.size(), cluster_accounts, clusters.candidates, clusters.rejected_loose,
-      clusters.rejected_not_cohesive);
-  text +=
-      fmt::format("  near-duplicate groups: {} ({} accounts)\n", dups.groups.size(), dup_accounts);
-  if (lockstep) {
-    text += fmt::format(
-        "  lockstep campaigns:    {} ({} accounts with features, {} more only in "
-        "the action log)\n",
-        lockstep->campaigns.size(), summary["counts"]["campaign_accounts"].get<int64_t>(),
-        summary["lockstep"]["flagged"].get<int64_t>() -
-            summary["counts"]["campaign_accounts"].get<int64_t>());
-  }
-  if (outcome.decisions.held > 0 || !request.protect_path.empty() ||
-      !request.cleared_path.empty()) {
-    text += fmt::format(
-        "  decisions:             {} flagged, {} held for review ({} groups in the "
-        "review queue)\n",
-        outcome.decisions.flagged, outcome.decisions.held, outcome.decisions.review_queue.size());
-  }
-  if (!outcome.diff.is_null()) {
-    std::string changes;
-    for (auto& [kind, counts] : outcome.diff["counts"].items()) {
-      std::string parts;
-      for (auto& [change, count] : counts.items()) {
-        parts += fmt::format("{}{} {}", parts.empty() ? "" : ", ", count.get<int64_t>(), change);
-      }
-      changes += fmt::format("{}{}s: {}", changes.empty() ? "" : "; ", kind,
-                             parts.empty() ? "none" : parts);
-    }
-    text +=
-        fmt::format("  since {}: {}; {} accounts newly flagged, {} no longer\n",
-                    request.previous_path, changes, outcome.diff["newly_flagged"].get<int64_t>(),
-                    outcome.diff["no_longer_flagged"].get<int64_t>());
-  }
-  text += fmt::format(
-      "  thresholds (from the data): eps distance {:.4g} ({}), duplicate "
-      "distance {:.4g} ({}), genuine core distance {:.4g}\n",
-      model.eps, model.eps_rule, model.duplicate_distance, model.duplicate_rule,
-      std::exp(model.genuine_log_mode));
-  text += top_clusters_text(top);
-  text += "  time:";
-  for (const auto& t : clock.times()) text += fmt::format(" {} {:.2f}s,", t.stage, t.seconds);
-  text += fmt::format(" total {:.2f}s\n", wall);
-  text += fmt::format("  outputs: {} and {}\n", request.output_path,
-                      summary_path_for(request.output_path));
-  return SweepSummary{summary, text};
+  return SweepSummary{summary, sweep_text(summary, clock.times())};
 }
 
 }  // namespace unfriend

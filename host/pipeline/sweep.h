@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "host/core/config.h"
+#include "host/pipeline/sweep_text.h"
 
 namespace unfriend {
 
@@ -36,11 +37,6 @@ struct SweepRequest {
   /// Polled between kNN units and between stages: once it returns true the sweep stops, the
   /// checkpoint kept, no output written, and run_sweep throws StopRequested.
   std::function<bool()> stop_requested;
-};
-
-struct StageTime {
-  std::string stage;
-  double seconds = 0;
 };
 
 /// What a finished sweep reports (the JSON summary is built from it).

@@ -1,7 +1,5 @@
 #include "host/pipeline/top_clusters.h"
 
-#include <fmt/format.h>
-
 #include <cmath>
 
 namespace unfriend {
@@ -45,18 +43,6 @@ nlohmann::json top_clusters_json(const std::vector<TopCluster>& top) {
                    {"representative_id", t.representative_id}});
   }
   return out;
-}
-
-std::string top_clusters_text(const std::vector<TopCluster>& top) {
-  if (top.empty()) return std::string();
-  std::string text = "  top clusters:\n";
-  text += fmt::format("    {:>5} {:>7} {:<14} {:>8} {:>9} {:>7} {:>20}\n", "id", "size", "kind",
-                      "mean_sim", "tightness", "score", "representative_id");
-  for (const TopCluster& t : top) {
-    text += fmt::format("    {:>5} {:>7} {:<14} {:>8.4f} {:>9.2f} {:>7.1f} {:>20}\n", t.id, t.size,
-                        t.kind, t.mean_similarity, t.tightness, t.score, t.representative_id);
-  }
-  return text;
 }
 
 }  // namespace unfriend

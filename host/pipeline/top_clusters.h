@@ -1,5 +1,5 @@
-// The top of the cluster ranking, built once and rendered twice: in the JSON summary
-// (`top_clusters`) and in the text summary's table.
+// The top of the cluster ranking, built once: the JSON summary's `top_clusters`, which the text
+// summary renders too (sweep_text.h).
 #pragma once
 
 #include <cstdint>
@@ -29,8 +29,5 @@ std::vector<TopCluster> top_clusters(const std::vector<Cluster>& clusters, int64
 
 /// One object per cluster (cohesion null when not made).
 nlohmann::json top_clusters_json(const std::vector<TopCluster>& top);
-
-/// "  top clusters:" and a fixed-width table, one line per cluster; empty when there are none.
-std::string top_clusters_text(const std::vector<TopCluster>& top);
 
 }  // namespace unfriend
