@@ -11,9 +11,9 @@
 
 #include "host/core/error.h"
 #include "host/core/knn_graph.h"
+#include "host/core/union_find.h"
 #include "host/cpu/components.h"
 #include "host/cpu/cpu_backend.h"
-#include "host/cpu/union_find.h"
 
 namespace unfriend {
 namespace {

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "host/core/error.h"
-#include "host/cpu/union_find.h"
+#include "host/core/union_find.h"
 
 namespace unfriend {
 

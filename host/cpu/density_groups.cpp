@@ -7,7 +7,7 @@
 #include <limits>
 
 #include "host/core/error.h"
-#include "host/cpu/union_find.h"
+#include "host/core/union_find.h"
 
 namespace unfriend {
 

@@ -9,7 +9,7 @@
 
 #include "host/core/error.h"
 #include "host/core/mutual_reachability.h"
-#include "host/cpu/union_find.h"
+#include "host/core/union_find.h"
 
 namespace unfriend {
 

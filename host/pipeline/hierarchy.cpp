@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "host/core/error.h"
-#include "host/cpu/union_find.h"
+#include "host/core/union_find.h"
 
 namespace unfriend {
 

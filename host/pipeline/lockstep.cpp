@@ -11,8 +11,8 @@
 
 #include "host/core/error.h"
 #include "host/core/progress.h"
+#include "host/core/union_find.h"
 #include "host/cpu/lockstep_pairs.h"
-#include "host/cpu/union_find.h"
 #include "host/io/action_log.h"
 #include "host/pipeline/memory_plan.h"
 

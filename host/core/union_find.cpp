@@ -1,4 +1,4 @@
-#include "host/cpu/union_find.h"
+#include "host/core/union_find.h"
 
 #include <fmt/format.h>
 
