@@ -95,6 +95,12 @@ class CudaBackend final : public Backend {
     return exact_gpu_knn(resources_, tuning_, rows, params, report, checkpoint);
   }
 
+  // The cohesion test's rows are on the host: the host search, until a device one is measured.
+  KnnGraph knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows,
+                       const RowsKnnParams& params) override {
+    return cpu_knn_of_rows(data, query_rows, params);
+  }
+
   bool prepare_features(const RowSource& source, const PrepareOptions& options,
                         PreparedFeatures* out) override {
     return gpu::gpu_prepare_features(resources_, source, options, tuning_, out);

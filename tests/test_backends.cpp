@@ -19,6 +19,7 @@
 #include "host/core/knn_graph.h"
 #include "host/core/progress.h"
 #include "host/cpu/components.h"
+#include "host/cpu/cpu_backend.h"
 #include "host/cpu/density_groups.h"
 #include "tests/backend_case.h"
 #include "tests/test_support.h"
@@ -216,6 +217,54 @@ TEST_P(BackendTest, ExactKnnMatchesNaiveOnAwkwardSizes) {
                    GetParam() + " N=" + std::to_string(c.rows) + " D=" + std::to_string(c.cols) +
                        " " + to_string(metric));
     }
+  }
+}
+
+// The neighbours of listed rows (the cohesion test's search): exact, the graph's rows of the
+// CPU reference for those rows; partitioned, the same on a second call and mostly the same
+// neighbours.
+TEST_P(BackendTest, KnnOfRowsGivesTheExactRowsAndASeededPartitionedSearch) {
+  const int64_t rows = 3001, cols = 13;
+  for (Metric metric : kMetrics) {
+    const std::vector<float> values = make_data(rows, cols, 77, metric);
+    const MatrixView view{values.data(), rows, cols};
+    const std::vector<int64_t> query_rows = {0, 5, 999, 1000, 3000, 17, 5};
+    RowsKnnParams params;
+    params.k = 8;
+    params.metric = metric;
+    params.query_block_rows = 3;  // chunks of queries give the same rows
+    const KnnGraph got = backend_->knn_of_rows(view, query_rows, params);
+    KnnParams graph_params;
+    graph_params.k = 8;
+    graph_params.metric = metric;
+    graph_params.mode = KnnMode::exact;
+    const KnnGraph whole = make_cpu_backend({})->knn_graph(view, graph_params, nullptr);
+    ASSERT_EQ(got.rows, int64_t(query_rows.size()));
+    ASSERT_EQ(got.k, 8);
+    for (size_t q = 0; q < query_rows.size(); ++q) {
+      for (int j = 0; j < 8; ++j) {
+        EXPECT_EQ(got.neighbors[q * 8 + size_t(j)],
+                  whole.neighbors[size_t(query_rows[q]) * 8 + size_t(j)])
+            << GetParam() << " " << to_string(metric) << " query " << q << " slot " << j;
+      }
+    }
+    params.mode = KnnMode::ivf;
+    params.ivf_nlist = 55;
+    params.ivf_nprobe = 8;
+    params.seed = 9;
+    const KnnGraph partitioned = backend_->knn_of_rows(view, query_rows, params);
+    EXPECT_EQ(partitioned.neighbors, backend_->knn_of_rows(view, query_rows, params).neighbors);
+    int64_t found = 0;
+    for (size_t q = 0; q < query_rows.size(); ++q) {
+      for (int j = 0; j < 8; ++j) {
+        const int64_t* truth = whole.neighbors_of(query_rows[q]);
+        found += std::count(truth, truth + 8, partitioned.neighbors[q * 8 + size_t(j)]);
+      }
+    }
+    EXPECT_GE(found, int64_t(0.7 * 8 * query_rows.size()))
+        << GetParam() << " " << to_string(metric);
+    params.mode = KnnMode::hnsw;
+    EXPECT_THROW(backend_->knn_of_rows(view, query_rows, params), InputError);
   }
 }
 

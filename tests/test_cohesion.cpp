@@ -2,15 +2,23 @@
 // halves of the features; a community alike in one respect, and a chance clump, do not.
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <random>
 
 #include "host/core/config.h"
+#include "host/cpu/cpu_backend.h"
 #include "host/pipeline/cohesion.h"
 #include "host/pipeline/groups.h"
 #include "host/pipeline/preprocess.h"
 
 namespace unfriend {
 namespace {
+
+// The cohesion test searches on the backend it is given: the CPU reference here.
+Backend& test_backend() {
+  static const std::unique_ptr<Backend> backend = make_cpu_backend({});
+  return *backend;
+}
 
 // 3,000 accounts of 8 independent normal features; rows [0, 40) share one point in all 8
 // features (a network), rows [40, 120) share one point in features 0-2 only (a community alike
@@ -76,8 +84,8 @@ TEST(Cohesion, NetworkStaysInBothHalvesCommunityOnlyInItsOwn) {
   const World w = make_world(7);
   CohesionOptions options;
   options.max_queries = 1000;  // every member
-  const auto c =
-      split_cohesion(w.matrix.view(), Metric::cosine, respect_halves(), w.label, 2, options);
+  const auto c = split_cohesion(test_backend(), w.matrix.view(), Metric::cosine, respect_halves(),
+                                w.label, 2, options);
   ASSERT_EQ(c.size(), 2u);
   EXPECT_GE(c[0][0], 0.95);
   EXPECT_GE(c[0][1], 0.95);
@@ -90,12 +98,15 @@ TEST(Cohesion, SampledMembersGiveTheSameVerdict) {
   CohesionOptions all, few;
   all.max_queries = 1000;  // every member
   few.max_queries = 7;
-  const auto a = split_cohesion(w.matrix.view(), Metric::cosine, respect_halves(), w.label, 2, all);
-  const auto b = split_cohesion(w.matrix.view(), Metric::cosine, respect_halves(), w.label, 2, few);
+  const auto a = split_cohesion(test_backend(), w.matrix.view(), Metric::cosine, respect_halves(),
+                                w.label, 2, all);
+  const auto b = split_cohesion(test_backend(), w.matrix.view(), Metric::cosine, respect_halves(),
+                                w.label, 2, few);
   EXPECT_GE(std::min(b[0][0], b[0][1]), 0.8);
   EXPECT_LE(std::min(b[1][0], b[1][1]), 0.2);
   // Deterministic: the same call gives the same numbers.
-  EXPECT_EQ(a, split_cohesion(w.matrix.view(), Metric::cosine, respect_halves(), w.label, 2, all));
+  EXPECT_EQ(a, split_cohesion(test_backend(), w.matrix.view(), Metric::cosine, respect_halves(),
+                              w.label, 2, all));
 }
 
 TEST(Cohesion, ThePartitionedSearchOfLargeInputsGivesTheSameVerdicts) {
@@ -103,16 +114,17 @@ TEST(Cohesion, ThePartitionedSearchOfLargeInputsGivesTheSameVerdicts) {
   CohesionOptions exact, partitioned;
   exact.max_queries = partitioned.max_queries = 1000;
   partitioned.exact_max_rows = 100;  // 3,000 rows: searched through the IVF partition
-  const auto a =
-      split_cohesion(w.matrix.view(), Metric::cosine, respect_halves(), w.label, 2, exact);
-  const auto b =
-      split_cohesion(w.matrix.view(), Metric::cosine, respect_halves(), w.label, 2, partitioned);
+  const auto a = split_cohesion(test_backend(), w.matrix.view(), Metric::cosine, respect_halves(),
+                                w.label, 2, exact);
+  const auto b = split_cohesion(test_backend(), w.matrix.view(), Metric::cosine, respect_halves(),
+                                w.label, 2, partitioned);
   for (int s = 0; s < 2; ++s) {
     for (int h = 0; h < 2; ++h) EXPECT_NEAR(a[s][h], b[s][h], 0.1) << "set " << s << " half " << h;
   }
   EXPECT_GE(std::min(b[0][0], b[0][1]), 0.9);
   EXPECT_LE(std::min(b[1][0], b[1][1]), 0.2);
-  EXPECT_EQ(b, split_cohesion(w.matrix.view(), Metric::cosine, respect_halves(), w.label, 2,
+  EXPECT_EQ(b, split_cohesion(test_backend(), w.matrix.view(), Metric::cosine, respect_halves(),
+                              w.label, 2,
                               partitioned));  // seeded: the same numbers again
 }
 
@@ -121,7 +133,7 @@ TEST(Cohesion, ChanceSetOfTheSmoothPopulationIsNotCohesive) {
   // Rows [200, 260) are ordinary accounts: labelled as a set, they are not a network anywhere.
   std::vector<int64_t> label(w.label.size(), -1);
   for (int64_t i = 200; i < 260; ++i) label[i] = 0;
-  const auto c = split_cohesion(w.matrix.view(), Metric::cosine,
+  const auto c = split_cohesion(test_backend(), w.matrix.view(), Metric::cosine,
                                 split_feature_halves({0, 1, 2, 3, 4, 5, 6, 7}, 42), label, 1, {});
   EXPECT_LE(std::max(c[0][0], c[0][1]), 0.1);
 }
@@ -142,7 +154,8 @@ TEST(Cohesion, ApplyDropsTheCommunityAndRenumbers) {
   SweepConfig config;
   // Every column informative; whatever the seeded 4 + 4 split, one half holds at most one of
   // the community's three alike features, and there its members scatter.
-  apply_cohesion_test(clusters, w.matrix.view(), Metric::cosine, {0, 1, 2, 3, 4, 5, 6, 7}, config);
+  apply_cohesion_test(test_backend(), clusters, w.matrix.view(), Metric::cosine,
+                      {0, 1, 2, 3, 4, 5, 6, 7}, config);
   ASSERT_EQ(clusters.clusters.size(), 1u);
   EXPECT_EQ(clusters.rejected_not_cohesive, 1);
   EXPECT_EQ(clusters.clusters[0].id, 0);
@@ -161,11 +174,13 @@ TEST(Cohesion, OffOrNotApplicableKeepsEverything) {
   clusters.clusters.resize(2);
   SweepConfig config;
   config.clusters.min_cohesion = 0;
-  apply_cohesion_test(clusters, w.matrix.view(), Metric::cosine, {0, 1, 2, 3, 4, 5, 6, 7}, config);
+  apply_cohesion_test(test_backend(), clusters, w.matrix.view(), Metric::cosine,
+                      {0, 1, 2, 3, 4, 5, 6, 7}, config);
   EXPECT_EQ(clusters.clusters.size(), 2u);
   EXPECT_TRUE(std::isnan(clusters.clusters[0].cohesion));
   config.clusters.min_cohesion = 0.5;
-  apply_cohesion_test(clusters, w.matrix.view(), Metric::cosine, {3}, config);  // one column
+  apply_cohesion_test(test_backend(), clusters, w.matrix.view(), Metric::cosine, {3},
+                      config);  // one column
   EXPECT_EQ(clusters.clusters.size(), 2u);
   EXPECT_EQ(clusters.label, w.label);
 }

@@ -149,6 +149,19 @@ struct KnnFootprint {
   double host_staging_bytes = 0;
 };
 
+/// How Backend::knn_of_rows searches: exactly, or in a seeded k-means partition of the data
+/// rows (ivf_nlist lists, each query meeting the rows of its ivf_nprobe nearest lists).
+struct RowsKnnParams {
+  int k = 8;
+  Metric metric = Metric::cosine;
+  KnnMode mode = KnnMode::exact;  // exact or ivf
+  int ivf_nlist = 1;
+  int ivf_nprobe = 1;
+  uint64_t seed = 42;
+  /// Queries searched at once, which bounds the memory held (0: exact, the kNN default; ivf, all).
+  int64_t query_block_rows = 0;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -186,6 +199,14 @@ class Backend {
                                 KnnReport* report, KnnCheckpoint* checkpoint = nullptr) {
     return knn_graph(features.matrix.view(), params, report, checkpoint);
   }
+
+  /// The k nearest rows of `data` (self excluded, canonical order, similarities exact in
+  /// double) of each data row listed in query_rows: row q of the result is data row
+  /// query_rows[q]. For searches of a few rows against many (the cohesion test): deterministic
+  /// for a seed, whatever the thread count. InputError for rows outside the data or non-finite
+  /// values.
+  virtual KnnGraph knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows,
+                               const RowsKnnParams& params) = 0;
 
   /// kNN-DBSCAN labelling on the graph: row i is core when core_distance[i] <= eps; clusters
   /// are the connected components of the kNN edges of distance <= eps between two core rows;

@@ -30,6 +30,12 @@ class CpuBackend final : public Backend {
     return cpu_knn_graph(data, params, report, checkpoint);
   }
 
+  KnnGraph knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows,
+                       const RowsKnnParams& params) override {
+    ThreadLimit limit(options_.threads);
+    return cpu_knn_of_rows(data, query_rows, params);
+  }
+
   std::vector<int64_t> threshold_components(const KnnGraph& graph, float min_similarity,
                                             const std::vector<uint8_t>& include) override {
     return cpu_threshold_components(graph, min_similarity, include);

@@ -14,6 +14,7 @@
 #include "host/cpu/ivf_knn.h"
 #include "host/cpu/knn_rows.h"
 #include "host/cpu/knn_search_common.h"
+#include "host/cpu/reference_knn.h"
 
 namespace unfriend {
 
@@ -88,6 +89,20 @@ KnnGraph cpu_knn_graph(MatrixView data, const KnnParams& params, KnnReport* repo
   local.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (report) *report = local;
   return graph;
+}
+
+KnnGraph cpu_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows,
+                         const RowsKnnParams& params) {
+  switch (params.mode) {
+    case KnnMode::exact:
+      return exact_knn_of_rows(data, query_rows, params.k, params.metric, params.query_block_rows);
+    case KnnMode::ivf:
+      return ivf_knn_of_rows(data, query_rows, params.k, params.metric, params.ivf_nlist,
+                             params.ivf_nprobe, params.seed, params.query_block_rows);
+    default:
+      throw InputError(fmt::format("kNN of rows: mode {} is not supported (exact or ivf)",
+                                   to_string(params.mode)));
+  }
 }
 
 }  // namespace unfriend

@@ -2,6 +2,9 @@
 // (FAISS's, hnsw_knn.h), one entry point.
 #pragma once
 
+#include <cstdint>
+#include <vector>
+
 #include "host/core/backend.h"
 #include "host/core/knn_graph.h"
 #include "host/core/knn_settings.h"
@@ -28,5 +31,10 @@ namespace unfriend {
 /// a unit cannot be saved, StopRequested when the checkpoint asks to stop.
 KnnGraph cpu_knn_graph(MatrixView data, const KnnParams& params, KnnReport* report,
                        KnnCheckpoint* checkpoint = nullptr);
+
+/// Backend::knn_of_rows on the CPU: exact_knn_of_rows (reference_knn.h) or ivf_knn_of_rows
+/// (ivf_knn.h) by params.mode; InputError for another mode.
+KnnGraph cpu_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows,
+                         const RowsKnnParams& params);
 
 }  // namespace unfriend

@@ -4,8 +4,6 @@
 #include <cmath>
 #include <numeric>
 
-#include "host/cpu/ivf_knn.h"
-#include "host/cpu/reference_knn.h"
 #include "host/pipeline/preprocess.h"
 
 namespace unfriend {
@@ -51,8 +49,8 @@ FeatureHalves split_feature_halves(const std::vector<int32_t>& informative, uint
   return halves;
 }
 
-std::vector<std::array<double, 2>> split_cohesion(MatrixView features, Metric metric,
-                                                  const FeatureHalves& halves,
+std::vector<std::array<double, 2>> split_cohesion(Backend& backend, MatrixView features,
+                                                  Metric metric, const FeatureHalves& halves,
                                                   const std::vector<int64_t>& label, int64_t sets,
                                                   const CohesionOptions& options) {
   std::vector<std::array<double, 2>> cohesion(static_cast<size_t>(sets), {0.0, 0.0});
@@ -81,14 +79,17 @@ std::vector<std::array<double, 2>> split_cohesion(MatrixView features, Metric me
 
   for (int h = 0; h < 2; ++h) {
     const Matrix half = half_of(features, halves.columns[static_cast<size_t>(h)], metric);
-    KnnGraph nearest;
-    if (features.rows <= options.exact_max_rows) {
-      nearest = exact_knn_of_rows(half.view(), queries, k, metric, options.query_block_rows);
-    } else {
-      const int nlist = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(features.rows))));
-      nearest = ivf_knn_of_rows(half.view(), queries, k, metric, nlist, (nlist + 19) / 20,
-                                options.seed + static_cast<uint64_t>(h), options.query_block_rows);
+    RowsKnnParams search;
+    search.k = k;
+    search.metric = metric;
+    search.query_block_rows = options.query_block_rows;
+    if (features.rows > options.exact_max_rows) {
+      search.mode = KnnMode::ivf;
+      search.ivf_nlist = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(features.rows))));
+      search.ivf_nprobe = (search.ivf_nlist + 19) / 20;
+      search.seed = options.seed + static_cast<uint64_t>(h);
     }
+    const KnnGraph nearest = backend.knn_of_rows(half.view(), queries, search);
     std::vector<double> sum(static_cast<size_t>(sets), 0.0);
     std::vector<int64_t> count(static_cast<size_t>(sets), 0);
     for (size_t q = 0; q < queries.size(); ++q) {

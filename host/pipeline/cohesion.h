@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "host/core/backend.h"
 #include "host/core/config.h"
 #include "host/core/matrix.h"
 
@@ -40,8 +41,8 @@ struct CohesionOptions {
 /// members of the share of their nearest accounts (self excluded) that are members. Sets of
 /// fewer than two rows get 0. `features` are the prepared rows (standardised; for cosine
 /// normalised, which the re-normalisation of each half makes irrelevant).
-std::vector<std::array<double, 2>> split_cohesion(MatrixView features, Metric metric,
-                                                  const FeatureHalves& halves,
+std::vector<std::array<double, 2>> split_cohesion(Backend& backend, MatrixView features,
+                                                  Metric metric, const FeatureHalves& halves,
                                                   const std::vector<int64_t>& label, int64_t sets,
                                                   const CohesionOptions& options);
 

@@ -374,7 +374,7 @@ Clusters find_hierarchy_clusters(Backend& backend, const KnnGraph& graph,
   return result;
 }
 
-void apply_cohesion_test(Clusters& clusters, MatrixView features, Metric metric,
+void apply_cohesion_test(Backend& backend, Clusters& clusters, MatrixView features, Metric metric,
                          const std::vector<int32_t>& informative_columns,
                          const SweepConfig& config) {
   const double min_cohesion = config.clusters.min_cohesion;
@@ -394,7 +394,7 @@ void apply_cohesion_test(Clusters& clusters, MatrixView features, Metric metric,
   options.query_block_rows = config.knn.query_block_rows;   // as the memory plan sized it
   options.exact_max_rows = config.knn.auto_exact_max_rows;  // the kNN graph's own switch
   options.seed = config.knn.seed;
-  const auto cohesion = split_cohesion(features, metric, clusters.halves, clusters.label,
+  const auto cohesion = split_cohesion(backend, features, metric, clusters.halves, clusters.label,
                                        static_cast<int64_t>(clusters.clusters.size()), options);
   std::vector<int64_t> new_id(clusters.clusters.size(), -1);
   std::vector<Cluster> kept;

@@ -123,7 +123,7 @@ Clusters find_hierarchy_clusters(Backend& backend, const KnnGraph& graph,
 /// both halves of the features, its cohesion is at least config.clusters.min_cohesion (0: the
 /// test is off; with fewer than two informative columns it cannot be made and decides nothing).
 /// Dropped clusters' rows become -1; the kept keep their order and are renumbered 0, 1, ...
-void apply_cohesion_test(Clusters& clusters, MatrixView features, Metric metric,
+void apply_cohesion_test(Backend& backend, Clusters& clusters, MatrixView features, Metric metric,
                          const std::vector<int32_t>& informative_columns,
                          const SweepConfig& config);
 

@@ -393,7 +393,7 @@ SweepSummary run_sweep(const SweepRequest& request) {
   clock.stop();
   if (cohesion_test) {
     clock.start("cohesion");
-    apply_cohesion_test(clusters, loaded.matrix.view(), config.preprocess.metric,
+    apply_cohesion_test(*backend, clusters, loaded.matrix.view(), config.preprocess.metric,
                         informative_columns, config);
     clock.stop();
     log_info(fmt::format(
