@@ -300,6 +300,20 @@ TEST(Groups, NoFarmMeansNoCluster) {
   EXPECT_LE(flagged, 5) << "eps " << model.eps << " rule " << model.eps_rule;
 }
 
+// A density model fixed by hand for a hand-made graph: core distance = distance to the
+// second neighbour (min_pts 2), eps at similarity `eps_similarity`, a genuine scale of 1.
+DensityModel hand_model(const std::vector<float>& d, int64_t rows, int k, double eps_similarity) {
+  DensityModel model;
+  model.min_pts = 2;
+  model.core_distance.resize(static_cast<size_t>(rows));
+  for (int64_t i = 0; i < rows; ++i) model.core_distance[i] = d[i * k + 1];
+  model.eps = std::sqrt(2 - 2 * eps_similarity);
+  model.genuine_log_mode = std::log(1.0);
+  model.genuine_log_spread = 0.5;
+  model.duplicate_distance = 0.001;
+  return model;
+}
+
 TEST(Groups, HandMadeDbscanWithBorderAndLooseCluster) {
   // Fixed eps on a hand-made graph: core rows 0-3 (each has 2 neighbours within eps), a border
   // row 4 attached to core 3, and row 5 too far away.
@@ -317,14 +331,7 @@ TEST(Groups, HandMadeDbscanWithBorderAndLooseCluster) {
   config.clusters.min_pts = 2;
   config.clusters.min_size = 3;
   config.clusters.min_tightness = 1.0;
-  DensityModel model;
-  model.min_pts = 2;
-  model.core_distance.resize(6);
-  for (int i = 0; i < 6; ++i) model.core_distance[i] = d[i * 3 + 1];
-  model.eps = std::sqrt(2 - 2 * 0.965);
-  model.genuine_log_mode = std::log(1.0);
-  model.genuine_log_spread = 0.5;
-  model.duplicate_distance = 0.001;
+  const DensityModel model = hand_model(d, 6, 3, 0.965);
   auto backend = make_cpu_backend({});
   Clusters clusters = find_clusters(*backend, g, d, Metric::cosine, model, config);
   ASSERT_EQ(clusters.clusters.size(), 1u);
@@ -395,14 +402,7 @@ TEST(Groups, ShiftsOfOneFarmAreJudgedTogether) {
   SweepConfig config;
   config.clusters.min_pts = 2;
   config.clusters.min_size = 3;
-  DensityModel model;
-  model.min_pts = 2;
-  model.core_distance.resize(14);
-  for (int i = 0; i < 14; ++i) model.core_distance[i] = d[i * 5 + 1];
-  model.eps = std::sqrt(2 - 2 * 0.985);
-  model.genuine_log_mode = std::log(1.0);
-  model.genuine_log_spread = 0.5;
-  model.duplicate_distance = 0.001;
+  const DensityModel model = hand_model(d, 14, 5, 0.985);
   auto backend = make_cpu_backend({});
   Clusters clusters = find_clusters(*backend, g, d, Metric::cosine, model, config);
   ASSERT_EQ(clusters.clusters.size(), 1u);

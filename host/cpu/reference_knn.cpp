@@ -41,6 +41,24 @@ std::vector<float> squared_norms(MatrixView data, Metric metric) {
   return norms;
 }
 
+// The graph of the listed rows before the search: every row padded (-1, -inf). InputError for
+// a row outside the data.
+KnnGraph padded_graph_of_rows(MatrixView data, const std::vector<int64_t>& query_rows, int k) {
+  for (int64_t row : query_rows) {
+    if (row < 0 || row >= data.rows) {
+      throw InputError(
+          fmt::format("exact kNN query row {} is outside the {} data rows", row, data.rows));
+    }
+  }
+  const int64_t n = static_cast<int64_t>(query_rows.size());
+  KnnGraph graph;
+  graph.rows = n;
+  graph.k = k;
+  graph.neighbors.assign(static_cast<size_t>(n * k), -1);
+  graph.similarity.assign(static_cast<size_t>(n * k), -std::numeric_limits<float>::infinity());
+  return graph;
+}
+
 }  // namespace
 
 KnnGraph exact_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_rows, int k,
@@ -50,17 +68,7 @@ KnnGraph exact_knn_of_rows(MatrixView data, const std::vector<int64_t>& query_ro
   params.metric = metric;
   validate_knn_data(data, params);
   const int64_t n = static_cast<int64_t>(query_rows.size());
-  for (int64_t row : query_rows) {
-    if (row < 0 || row >= data.rows) {
-      throw InputError(
-          fmt::format("exact kNN query row {} is outside the {} data rows", row, data.rows));
-    }
-  }
-  KnnGraph graph;
-  graph.rows = n;
-  graph.k = k;
-  graph.neighbors.assign(static_cast<size_t>(n * k), -1);
-  graph.similarity.assign(static_cast<size_t>(n * k), -std::numeric_limits<float>::infinity());
+  KnnGraph graph = padded_graph_of_rows(data, query_rows, k);
   if (n == 0) return graph;
   tiled_exact_knn_of_rows(data, query_rows, k, search_width(data.rows, k), metric,
                           query_block_rows > 0 ? query_block_rows : KnnParams{}.query_block_rows,
@@ -77,17 +85,7 @@ KnnGraph faiss_exact_knn_of_rows(MatrixView data, const std::vector<int64_t>& qu
   if (query_block_rows > 0) params.query_block_rows = query_block_rows;
   validate_knn_data(data, params);
   const int64_t n = static_cast<int64_t>(query_rows.size());
-  for (int64_t row : query_rows) {
-    if (row < 0 || row >= data.rows) {
-      throw InputError(
-          fmt::format("exact kNN query row {} is outside the {} data rows", row, data.rows));
-    }
-  }
-  KnnGraph graph;
-  graph.rows = n;
-  graph.k = k;
-  graph.neighbors.assign(static_cast<size_t>(n * k), -1);
-  graph.similarity.assign(static_cast<size_t>(n * k), -std::numeric_limits<float>::infinity());
+  KnnGraph graph = padded_graph_of_rows(data, query_rows, k);
   if (n == 0) return graph;
 
   const int k_search = search_width(data.rows, k);

@@ -13,14 +13,10 @@
 
 namespace unfriend {
 
-namespace {
-
 std::string folder_of(const std::string& path) {
   std::filesystem::path parent = std::filesystem::path(path).parent_path();
   return parent.empty() ? std::string(".") : parent.string();
 }
-
-}  // namespace
 
 std::string write_error_reason(int error) {
   switch (error) {

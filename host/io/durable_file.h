@@ -20,6 +20,9 @@ void rename_synced(const std::string& temp, const std::string& path);
 /// write_synced_temp, then rename_synced.
 void write_file_durably(const std::string& path, const std::string& bytes);
 
+/// The folder holding `path` ("." for a bare file name).
+std::string folder_of(const std::string& path);
+
 /// fsync of a folder (best effort: some filesystems cannot sync folders).
 void sync_folder(const std::string& folder);
 

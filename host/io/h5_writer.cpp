@@ -10,7 +10,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <limits>
 #include <stdexcept>
 
@@ -66,11 +65,6 @@ H5Handle utf8_string_type() {
   return type;
 }
 
-std::string parent_folder(const std::string& path) {
-  std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  return parent.empty() ? std::string(".") : parent.string();
-}
-
 // Largest chunk HDF5 accepts is 4 GiB; stay well below so a chunk also fits the chunk cache.
 constexpr int64_t kMaxChunkBytes = int64_t{1} << 30;
 // Chunk size picked when gzip is requested without one: big enough to compress well, small
@@ -92,7 +86,7 @@ H5Writer::H5Writer(const std::string& path, bool overwrite) : path_(path), overw
     }
     if (!overwrite) throw InputError(fmt::format("{}: exists (use --overwrite)", path));
   }
-  const std::string folder = parent_folder(path);
+  const std::string folder = folder_of(path);
   if (::stat(folder.c_str(), &st) != 0) {
     throw InputError(
         fmt::format("{}: cannot create output (folder {} does not exist)", path, folder));
@@ -418,7 +412,7 @@ void H5Writer::commit() {
     fail(fmt::format("{}: cannot rename {} to it ({})", path_, temp_path_, std::strerror(errno)));
   }
   committed_ = true;
-  sync_folder(parent_folder(path_));  // the rename itself survives a crash
+  sync_folder(folder_of(path_));  // the rename itself survives a crash
 }
 
 }  // namespace unfriend

@@ -79,10 +79,12 @@ std::vector<int64_t> judged_sets(Backend& backend, const KnnGraph& graph,
   parts.assign(density_label.size(), 0);
   joined = 0;
   std::vector<int64_t> judged = density_label;
-  for (int64_t l : density_label) {
-    if (l >= 0) parts[static_cast<size_t>(l)] = 1;
+  if (touching.joins == 0) {
+    for (int64_t l : density_label) {
+      if (l >= 0) parts[static_cast<size_t>(l)] = 1;
+    }
+    return judged;
   }
-  if (touching.joins == 0) return judged;
   GroupStatsOptions joined_options = options;
   joined_options.min_size = 1;
   const GroupTable table = backend.group_statistics(graph, touching.label, joined_options);
@@ -92,7 +94,6 @@ std::vector<int64_t> judged_sets(Backend& backend, const KnnGraph& graph,
     if (touching.parts[l] < 2 || stats.size < options.min_size) continue;
     if (tightness_of(stats, genuine_distance).tightness >= min_tightness) keep_joined[l] = 1;
   }
-  std::fill(parts.begin(), parts.end(), 0);
   for (size_t i = 0; i < judged.size(); ++i) {
     const int64_t root = touching.label[i];
     if (root >= 0 && keep_joined[static_cast<size_t>(root)]) judged[i] = root;
