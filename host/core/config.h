@@ -81,11 +81,18 @@ struct SweepConfig {
     // An account joins a campaign when its support links (p <= attach_level) into it are too
     // many for chance: binomial tail <= significance / eligible accounts.
     double attach_level = 0.01;
-    // Groups of support links no single pair of which is a link: a campaign when its members'
-    // delays are close far more often than their own delays shuffled across their own slots
-    // give (group_permutations shuffles; 0 turns the test off), and group_min_excess x as often.
+    // Communities of support links no single pair of which is a link
+    // (host/pipeline/lockstep_groups.h): a campaign when nearly all its members (group_min_share
+    // of those that differ, and significantly many) are more in step with the others than their
+    // own delays shuffled make them (group_permutations shuffles; 0 turns the test off), and its
+    // close pairs are either group_min_excess x those of shuffles over all of a member's slots,
+    // or group_hour_min_excess x those of shuffles among a member's slots of the same hour of
+    // the day (group_hour_s wide).
     int group_permutations = 8;
     double group_min_excess = 2.0;
+    double group_min_share = 0.95;
+    double group_hour_min_excess = 1.25;
+    int64_t group_hour_s = 3600;
     int min_matches = 3;           // matched slots a linked pair needs at its tolerance
     int min_size = 10;             // smallest campaign reported
     int hashes = 24;               // MinHash functions over (slot, time bucket) tokens

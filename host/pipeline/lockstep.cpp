@@ -14,6 +14,7 @@
 #include "host/core/union_find.h"
 #include "host/cpu/lockstep_pairs.h"
 #include "host/io/action_log.h"
+#include "host/pipeline/lockstep_groups.h"
 #include "host/pipeline/memory_plan.h"
 
 namespace unfriend {
@@ -22,13 +23,6 @@ namespace {
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-uint64_t next_random(uint64_t& state) {  // splitmix64
-  uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
 }
 
 double median_of(std::vector<double> v) {
@@ -86,150 +80,6 @@ void describe_campaign(const ActionIndex& index, const std::vector<uint32_t>& me
 // campaign is in it. Such an account joins the campaign that holds most of its support links
 // (pairs with p <= attach_level) when that many support links among its tested pairs is itself
 // improbable: binomial tail <= significance / eligible accounts.
-// Pairs of members co-present on a slot whose delays are within `tolerance`, over the group's
-// slots (each a list of member delays).
-int64_t close_pairs(std::vector<std::vector<int64_t>>& slot_delays, int64_t tolerance) {
-  int64_t close = 0;
-  for (std::vector<int64_t>& d : slot_delays) {
-    std::sort(d.begin(), d.end());
-    size_t lo = 0;
-    for (size_t hi = 0; hi < d.size(); ++hi) {
-      while (d[hi] - d[lo] > tolerance) ++lo;
-      close += static_cast<int64_t>(hi - lo);
-    }
-  }
-  return close;
-}
-
-// Campaigns whose members are each too quiet, or act at too regular a delay, for any one pair
-// to reach the link threshold, but which act in step as a group. Candidate groups: connected
-// groups of support links (p <= attach_level) among accounts in no campaign, pruned to members
-// with at least two links inside. A group is a campaign when its co-present members' delays
-// are within T of each other far more often than when each member's own delays are shuffled
-// across its own slots (group_permutations shuffles, a normal tail at most significance /
-// (groups x tolerances)), and at least group_min_excess times as often.
-void find_group_campaigns(const ActionIndex& index, const std::vector<AccountPair>& pairs,
-                          const std::vector<PairMatch>& matches, const SweepConfig& config,
-                          const LockstepThresholds& th, std::vector<int64_t>& in_campaign,
-                          std::vector<std::vector<uint32_t>>& members,
-                          std::vector<double>& excess_of) {
-  const SweepConfig::Lockstep& cfg = config.lockstep;
-  const size_t n = in_campaign.size();
-  const double support_log10 = std::log10(cfg.attach_level);
-  std::vector<std::vector<uint32_t>> adjacency(n);
-  for (size_t p = 0; p < pairs.size(); ++p) {
-    const uint32_t a = pairs[p].first, b = pairs[p].second;
-    if (in_campaign[a] >= 0 || in_campaign[b] >= 0) continue;
-    if (matches[p].matched < cfg.min_matches || matches[p].log10_p > support_log10) continue;
-    adjacency[a].push_back(b);
-    adjacency[b].push_back(a);
-  }
-  // 2-core: drop members with fewer than two links, repeatedly.
-  std::vector<int32_t> degree(n);
-  std::vector<uint32_t> drop;
-  for (size_t a = 0; a < n; ++a) {
-    degree[a] = static_cast<int32_t>(adjacency[a].size());
-    if (degree[a] > 0 && degree[a] < 2) drop.push_back(static_cast<uint32_t>(a));
-  }
-  while (!drop.empty()) {
-    const uint32_t a = drop.back();
-    drop.pop_back();
-    if (degree[a] <= 0) continue;
-    degree[a] = 0;
-    for (uint32_t b : adjacency[a]) {
-      if (degree[b] > 0 && --degree[b] == 1) drop.push_back(b);
-    }
-  }
-  UnionFind sets(static_cast<int64_t>(n));
-  for (size_t a = 0; a < n; ++a) {
-    if (degree[a] < 2) continue;
-    for (uint32_t b : adjacency[a]) {
-      if (degree[b] >= 2) sets.unite(static_cast<int64_t>(a), b);
-    }
-  }
-  std::map<int64_t, std::vector<uint32_t>> groups;
-  for (size_t a = 0; a < n; ++a) {
-    if (degree[a] >= 2)
-      groups[sets.find(static_cast<int64_t>(a))].push_back(static_cast<uint32_t>(a));
-  }
-  std::vector<std::vector<uint32_t>> candidates;
-  for (auto& [root, g] : groups) {
-    if (static_cast<int>(g.size()) >= cfg.min_size) candidates.push_back(std::move(g));
-  }
-  if (candidates.empty()) return;
-  const double max_log10 = std::log10(cfg.significance) -
-                           std::log10(static_cast<double>(candidates.size()) * th.rule.scales);
-  uint64_t state = config.knn.seed ^ 0x67726f7570ULL;  // "group"
-  for (const std::vector<uint32_t>& g : candidates) {
-    // Each member's first action on every slot of the group that another member shares.
-    std::map<uint32_t, int> members_on;
-    for (uint32_t a : g) {
-      for (int64_t e = index.account_offsets[a]; e < index.account_offsets[a + 1]; ++e) {
-        if (e > index.account_offsets[a] && index.account_slot[e - 1] == index.account_slot[e])
-          continue;
-        ++members_on[index.account_slot[e]];
-      }
-    }
-    std::map<uint32_t, size_t> slot_of;
-    for (const auto& [slot, count] : members_on) {
-      if (count >= 2) slot_of.emplace(slot, slot_of.size());
-    }
-    std::vector<std::vector<std::pair<size_t, int64_t>>> member_delays(g.size());
-    for (size_t m = 0; m < g.size(); ++m) {
-      const uint32_t a = g[m];
-      for (int64_t e = index.account_offsets[a]; e < index.account_offsets[a + 1]; ++e) {
-        if (e > index.account_offsets[a] && index.account_slot[e - 1] == index.account_slot[e])
-          continue;
-        const auto it = slot_of.find(index.account_slot[e]);
-        if (it == slot_of.end()) continue;
-        member_delays[m].emplace_back(
-            it->second, index.account_time[e] - index.slot_first_time[index.account_slot[e]]);
-      }
-    }
-    auto layout = [&](bool shuffle) {
-      std::vector<std::vector<int64_t>> slots(slot_of.size());
-      for (auto& md : member_delays) {
-        std::vector<int64_t> delays;
-        for (const auto& sd : md) delays.push_back(sd.second);
-        if (shuffle) {
-          for (size_t i = delays.size(); i > 1; --i) {
-            std::swap(delays[i - 1], delays[next_random(state) % i]);
-          }
-        }
-        for (size_t i = 0; i < md.size(); ++i) slots[md[i].first].push_back(delays[i]);
-      }
-      return slots;
-    };
-    bool passes = false;
-    double excess = 0;
-    for (int c = 0; c < th.rule.scales && !passes; ++c) {
-      const int64_t tolerance = th.rule.tolerance(c);
-      std::vector<std::vector<int64_t>> aligned = layout(false);
-      const double observed = static_cast<double>(close_pairs(aligned, tolerance));
-      double sum = 0, sum_squares = 0;
-      for (int r = 0; r < cfg.group_permutations; ++r) {
-        std::vector<std::vector<int64_t>> shuffled = layout(true);
-        const double v = static_cast<double>(close_pairs(shuffled, tolerance));
-        sum += v;
-        sum_squares += v * v;
-      }
-      const double mean = sum / cfg.group_permutations;
-      const double sd =
-          std::sqrt(std::max(1.0, sum_squares / cfg.group_permutations - mean * mean));
-      const double z = (observed - mean) / sd;
-      // Normal upper tail, log10.
-      const double log10_p = std::log10(std::max(1e-300, 0.5 * std::erfc(z / std::sqrt(2.0))));
-      excess = observed / std::max(1.0, mean);
-      passes = log10_p <= max_log10 && excess >= cfg.group_min_excess;
-    }
-    if (passes) {
-      for (uint32_t a : g) in_campaign[a] = static_cast<int64_t>(members.size());
-      members.push_back(g);
-      excess_of.push_back(excess);
-    }
-  }
-}
-
 void attach_to_campaigns(const std::vector<AccountPair>& pairs,
                          const std::vector<PairMatch>& matches, const SweepConfig::Lockstep& cfg,
                          LockstepResult& result, std::vector<std::vector<uint32_t>>& members) {

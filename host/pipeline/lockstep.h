@@ -28,8 +28,8 @@ struct Campaign {
   double median_delay = 0;     // seconds after the first member acted on the same slot
   int64_t edges = 0;           // verified links inside
   double mean_similarity = 0;  // over those links
-  double score = 0;            // links: mean log10 p / the link threshold; group: its excess
-  std::string decided_by;      // "links" (pairs past the threshold) or "group" (the group test)
+  double score = 0;        // links: mean log10 p / the link threshold; group: its same-hour excess
+  std::string decided_by;  // "links" (pairs past the threshold) or "group" (the group test)
 };
 
 struct LockstepThresholds {
