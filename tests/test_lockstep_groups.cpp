@@ -138,5 +138,31 @@ TEST(LockstepGroupTest, WavesAtTheirOwnTimesAreACampaign) {
   EXPECT_GT(t.members_above, 25);
 }
 
+// Two cells of one campaign act on the same 12 posts six hours apart; a third group acts on
+// other posts. The cells are joined, the third is not.
+TEST(LockstepGroupTest, CellsActingOnTheSamePostsAreJoined) {
+  test::ActionLogFixture log;
+  for (int p = 0; p < 12; ++p) {
+    const int64_t posted = kStart + p * kDay;
+    for (int64_t m = 0; m < 10; ++m) {
+      log.add(1000 + m, 5000 + p, posted + 600 + m, 4);
+      log.add(2000 + m, 5000 + p, posted + 6 * kHour + m, 4);
+      log.add(3000 + m, 6000 + p, posted + 600 + m, 4);
+    }
+  }
+  // Every other account acts on half of the first cells' posts only: no majority.
+  for (int p = 0; p < 12; ++p) log.add(4000 + p % 3, 5000 + p % 5, kStart + p, 1);
+  const GroupWorld w = index_of(log);
+  std::vector<std::vector<uint32_t>> communities(3);
+  for (int64_t a = 0; a < w.index.accounts(); ++a) {
+    const int64_t id = w.index.account_ids[a];
+    if (id >= 1000 && id < 4000) communities[id / 1000 - 1].push_back(static_cast<uint32_t>(a));
+  }
+  const auto joined = cells_of_one_campaign(w.index, communities);
+  ASSERT_EQ(joined.size(), 2u);
+  EXPECT_EQ(joined[0], (std::vector<size_t>{0, 1}));
+  EXPECT_EQ(joined[1], (std::vector<size_t>{2}));
+}
+
 }  // namespace
 }  // namespace unfriend

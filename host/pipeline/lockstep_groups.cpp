@@ -5,6 +5,8 @@
 #include <map>
 #include <numeric>
 
+#include "host/core/union_find.h"
+
 namespace unfriend {
 
 namespace {
@@ -279,6 +281,57 @@ GroupTest test_group(const ActionIndex& index, const std::vector<uint32_t>& memb
   return best;
 }
 
+namespace {
+
+// The slots a community acts on as one: those at least a quarter of its members (and two) did.
+std::vector<uint32_t> key_slots(const ActionIndex& index, const std::vector<uint32_t>& members) {
+  std::map<uint32_t, size_t> count;
+  for (uint32_t a : members) {
+    for (int64_t e = index.account_offsets[a]; e < index.account_offsets[a + 1]; ++e) {
+      if (e > index.account_offsets[a] && index.account_slot[e - 1] == index.account_slot[e])
+        continue;
+      ++count[index.account_slot[e]];
+    }
+  }
+  const size_t quorum = std::max<size_t>(2, (members.size() + 3) / 4);
+  std::vector<uint32_t> slots;
+  for (const auto& [slot, n] : count) {
+    if (n >= quorum) slots.push_back(slot);
+  }
+  return slots;  // ascending
+}
+
+}  // namespace
+
+std::vector<std::vector<size_t>> cells_of_one_campaign(
+    const ActionIndex& index, const std::vector<std::vector<uint32_t>>& communities) {
+  std::vector<std::vector<uint32_t>> keys(communities.size());
+  std::map<uint32_t, std::vector<size_t>> holders;
+  for (size_t c = 0; c < communities.size(); ++c) {
+    keys[c] = key_slots(index, communities[c]);
+    for (uint32_t s : keys[c]) holders[s].push_back(c);
+  }
+  UnionFind sets(static_cast<int64_t>(communities.size()));
+  std::map<std::pair<size_t, size_t>, size_t> shared;
+  for (const auto& [slot, list] : holders) {
+    for (size_t x = 0; x < list.size(); ++x) {
+      for (size_t y = x + 1; y < list.size(); ++y) ++shared[{list[x], list[y]}];
+    }
+  }
+  for (const auto& [pair, n] : shared) {
+    const size_t smaller = std::min(keys[pair.first].size(), keys[pair.second].size());
+    if (2 * n > smaller) sets.unite(static_cast<int64_t>(pair.first), pair.second);
+  }
+  std::map<int64_t, size_t> set_of_root;
+  std::vector<std::vector<size_t>> out;
+  for (size_t c = 0; c < communities.size(); ++c) {
+    const auto [it, fresh] = set_of_root.emplace(sets.find(static_cast<int64_t>(c)), out.size());
+    if (fresh) out.emplace_back();
+    out[it->second].push_back(c);
+  }
+  return out;
+}
+
 void find_group_campaigns(const ActionIndex& index, const std::vector<AccountPair>& pairs,
                           const std::vector<PairMatch>& matches, const SweepConfig& config,
                           const LockstepThresholds& th, std::vector<int64_t>& in_campaign,
@@ -291,21 +344,47 @@ void find_group_campaigns(const ActionIndex& index, const std::vector<AccountPai
   for (size_t a = 0; a < core.size(); ++a) {
     if (!core[a].empty()) communities[label[a]].push_back(static_cast<uint32_t>(a));
   }
-  std::vector<std::vector<uint32_t>> candidates;
-  for (auto& [root, g] : communities) {
-    if (static_cast<int>(g.size()) >= cfg.min_size) candidates.push_back(std::move(g));
+  std::vector<std::vector<uint32_t>> parts;
+  for (auto& [root, g] : communities) parts.push_back(std::move(g));
+  // Judged sets: communities that act on the same slots are one campaign's cells (shifts that
+  // act at different times, so that no link joins them) and are judged together first; when
+  // the whole fails, each part is judged alone, as if never joined.
+  struct Judged {
+    std::vector<uint32_t> members;
+    std::vector<size_t> parts;
+  };
+  std::vector<Judged> joined;
+  int64_t tests = 0;
+  for (std::vector<size_t>& cell_set : cells_of_one_campaign(index, parts)) {
+    Judged j;
+    for (size_t c : cell_set) {
+      j.members.insert(j.members.end(), parts[c].begin(), parts[c].end());
+      tests += static_cast<int>(parts[c].size()) >= cfg.min_size;
+    }
+    if (static_cast<int>(j.members.size()) < cfg.min_size) continue;
+    std::sort(j.members.begin(), j.members.end());
+    tests += cell_set.size() > 1;
+    j.parts = std::move(cell_set);
+    joined.push_back(std::move(j));
   }
-  if (candidates.empty()) return;
-  const double max_log10 = std::log10(cfg.significance) -
-                           std::log10(static_cast<double>(candidates.size()) * th.rule.scales);
+  if (tests == 0) return;
+  const double max_log10 =
+      std::log10(cfg.significance) - std::log10(static_cast<double>(tests) * th.rule.scales);
   const uint64_t seed = config.knn.seed ^ 0x67726f7570ULL;  // "group"
-  for (size_t k = 0; k < candidates.size(); ++k) {
-    const std::vector<uint32_t>& g = candidates[k];
-    const GroupTest t = test_group(index, g, cfg, th.rule, max_log10, seed + k);
-    if (!t.passes) continue;
+  uint64_t k = 0;
+  auto judge = [&](const std::vector<uint32_t>& g) {
+    const GroupTest t = test_group(index, g, cfg, th.rule, max_log10, seed + k++);
+    if (!t.passes) return false;
     for (uint32_t a : g) in_campaign[a] = static_cast<int64_t>(members.size());
     members.push_back(g);
     excess_of.push_back(t.excess);
+    return true;
+  };
+  for (const Judged& j : joined) {
+    if (j.parts.size() > 1 && judge(j.members)) continue;
+    for (size_t c : j.parts) {
+      if (static_cast<int>(parts[c].size()) >= cfg.min_size) judge(parts[c]);
+    }
   }
 }
 

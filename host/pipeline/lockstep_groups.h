@@ -4,8 +4,9 @@
 // Candidates are the communities of support links (pairs with p <= attach_level) among
 // accounts in no campaign yet: the 2-core of those links, split by label propagation so that a
 // campaign is not judged inside one big web of weak links together with fans and genuine
-// accounts. A community is a campaign when its co-present members' delays are within T of each
-// other far more often than when each member's delays are moved to its other slots published
+// accounts; communities acting on the same slots (a campaign's cells) are judged together
+// first, then alone. A community is a campaign when its co-present members' delays are within T of
+// each other far more often than when each member's delays are moved to its other slots published
 // at the same hour of the day (the null): reaction delays follow the hour a post appears
 // (asleep accounts react in the morning), which moves a page's fans together without any
 // coordination, while a campaign's members share each wave's own timing.
@@ -51,6 +52,14 @@ struct GroupTest {
 GroupTest test_group(const ActionIndex& index, const std::vector<uint32_t>& members,
                      const SweepConfig::Lockstep& cfg, const LockstepRule& rule, double max_log10_p,
                      uint64_t seed);
+
+/// Communities (dense account indices) that act on the same slots, joined: the cells of one
+/// campaign, which act at different times (shifts), so that no link joins them. Two are joined
+/// when more than half of the smaller one's key slots (those at least a quarter of its members,
+/// and two, acted on) are key slots of the other; transitively. Returns the joined sets as
+/// indices into `communities`, each ascending, in order of their smallest index.
+std::vector<std::vector<size_t>> cells_of_one_campaign(
+    const ActionIndex& index, const std::vector<std::vector<uint32_t>>& communities);
 
 /// Appends the group campaigns found among accounts with in_campaign < 0 to `members` (and
 /// their excess to `excess_of`), marking them in `in_campaign`.
