@@ -118,6 +118,44 @@ TEST(LockstepMatch, MatchesAreJudgedAgainstTheAccountsOwnDelays) {
   EXPECT_GT(fans.log10_p, -1.0) << "chance " << fans.chance;
 }
 
+// Two fans of a page that posts at 02:00 and in the afternoon: both answer night posts when
+// they wake (07:00 and 07:00:20), day posts whenever. On every night post they are within a
+// minute of each other, through nothing but the daily rhythm. Delay pairs from different slots
+// of the same hour of the day are as close, so the same-hour chance explains their matches;
+// over all slots (one "hour" of 24 h) it does not.
+TEST(LockstepMatch, TheDailyRhythmIsNotLockstep) {
+  constexpr int kPosts = 40;
+  std::mt19937_64 rng(3);
+  std::uniform_real_distribution<double> u(0, 1);
+  std::vector<int64_t> first(kPosts), time_a(kPosts), time_b(kPosts);
+  std::vector<uint32_t> slots(kPosts);
+  for (int p = 0; p < kPosts; ++p) {
+    const int64_t day = kStart + (p / 2) * kDay;
+    slots[p] = static_cast<uint32_t>(p);
+    if (p % 2 == 0) {
+      first[p] = day + 2 * 3600;
+      time_a[p] = day + 7 * 3600 + static_cast<int64_t>(u(rng) * 20);
+      time_b[p] = day + 7 * 3600 + 20 + static_cast<int64_t>(u(rng) * 20);
+    } else {
+      first[p] = day + 14 * 3600 + static_cast<int64_t>(u(rng) * 3600);
+      time_a[p] = first[p] + 120 + static_cast<int64_t>(u(rng) * 3 * 3600);
+      time_b[p] = first[p] + 120 + static_cast<int64_t>(u(rng) * 3 * 3600);
+    }
+  }
+  LockstepRule rule;
+  auto match = [&] {
+    return match_accounts(slots.data(), time_a.data(), kPosts, kPosts, slots.data(), time_b.data(),
+                          kPosts, kPosts, first.data(), rule);
+  };
+  rule.hour = 3600;
+  const PairMatch fans = match();
+  EXPECT_GE(fans.matched, kPosts / 2);
+  EXPECT_GT(fans.log10_p, -2.0) << "chance " << fans.chance;
+  rule.hour = 86400;  // one stratum: the plain cross-slot chance only
+  const PairMatch plain = match();
+  EXPECT_LT(plain.log10_p, fans.log10_p - 2.0) << "chance " << plain.chance;
+}
+
 TEST(LockstepMatch, BinomialTailMatchesDirectSums) {
   for (int n : {1, 5, 30, 400}) {
     for (int k : {1, 2, n / 2 + 1, n}) {

@@ -142,7 +142,7 @@ std::map<std::string, Setter> make_setters(SweepConfig& c) {
      [&](auto& n, auto& w) { c.lockstep.group_min_share = as_double(n, w); });
   in("lockstep.group_hour_min_excess",
      [&](auto& n, auto& w) { c.lockstep.group_hour_min_excess = as_double(n, w); });
-  in("lockstep.group_hour_s", [&](auto& n, auto& w) { c.lockstep.group_hour_s = as_int(n, w); });
+  in("lockstep.hour_s", [&](auto& n, auto& w) { c.lockstep.hour_s = as_int(n, w); });
   in("lockstep.min_matches", [&](auto& n, auto& w) { c.lockstep.min_matches = as_int32(n, w); });
   in("lockstep.min_size", [&](auto& n, auto& w) { c.lockstep.min_size = as_int32(n, w); });
   in("lockstep.hashes", [&](auto& n, auto& w) { c.lockstep.hashes = as_int32(n, w); });
@@ -307,7 +307,7 @@ void validate_config(const SweepConfig& c, const std::string& source) {
   check(c.lockstep.group_min_share >= 0.5 && c.lockstep.group_min_share <= 1,
         "lockstep.group_min_share", "must be in [0.5, 1]");
   check(c.lockstep.group_hour_min_excess >= 1, "lockstep.group_hour_min_excess", "must be >= 1");
-  check(c.lockstep.group_hour_s >= 1 && c.lockstep.group_hour_s <= 86400, "lockstep.group_hour_s",
+  check(c.lockstep.hour_s >= 1 && c.lockstep.hour_s <= 86400, "lockstep.hour_s",
         "must be in [1, 86400] seconds");
   check(c.lockstep.min_matches >= 1, "lockstep.min_matches", "must be >= 1");
   check(c.lockstep.min_size >= 2, "lockstep.min_size", "must be >= 2");
@@ -375,7 +375,7 @@ nlohmann::json config_to_json(const SweepConfig& c) {
                    {"group_min_excess", c.lockstep.group_min_excess},
                    {"group_min_share", c.lockstep.group_min_share},
                    {"group_hour_min_excess", c.lockstep.group_hour_min_excess},
-                   {"group_hour_s", c.lockstep.group_hour_s},
+                   {"hour_s", c.lockstep.hour_s},
                    {"min_matches", c.lockstep.min_matches},
                    {"min_size", c.lockstep.min_size},
                    {"hashes", c.lockstep.hashes},

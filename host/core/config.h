@@ -87,12 +87,13 @@ struct SweepConfig {
     // own delays shuffled make them (group_permutations shuffles; 0 turns the test off), and its
     // close pairs are either group_min_excess x those of shuffles over all of a member's slots,
     // or group_hour_min_excess x those of shuffles among a member's slots of the same hour of
-    // the day (group_hour_s wide).
+    // the day. hour_s: the width of that hour, for this null and the pairs' same-hour chance
+    // (host/core/lockstep_match.h).
     int group_permutations = 8;
     double group_min_excess = 2.0;
     double group_min_share = 0.95;
     double group_hour_min_excess = 1.25;
-    int64_t group_hour_s = 3600;
+    int64_t hour_s = 3600;
     int min_matches = 3;           // matched slots a linked pair needs at its tolerance
     int min_size = 10;             // smallest campaign reported
     int hashes = 24;               // MinHash functions over (slot, time bucket) tokens

@@ -7,7 +7,10 @@
 // always react within minutes of a post are close to each other on every post without acting
 // together; a campaign's members act together. So the null keeps each account's own delays and
 // breaks their pairing: the chance that a lag is within T is the share of the pair's delay
-// pairs from different shared slots, d_a(s) and d_b(s'), that are within T of each other. The
+// pairs from different shared slots, d_a(s) and d_b(s'), that are within T of each other, or,
+// when larger (and from at least kMinSameHourPairs pairs), that share among slots whose targets
+// appeared in the same hour of the day: posts that appear at night are answered when fans
+// wake, which brings two fans' delays together on every night post without coordination. The
 // pair is synchronised at T when the binomial tail of its matched slots (lag <= T) among its
 // shared slots is small under that chance; every tolerance is tried and the most significant is
 // kept. The threshold on that tail comes from the number of pairs tested
@@ -26,9 +29,14 @@ constexpr int kMaxToleranceScales = 8;
 /// pair of very active accounts and the device's per-thread memory.
 constexpr int kMaxNullSlots = 128;
 
+/// Fewest delay pairs from different slots of the same hour of the day for their share to be
+/// used as the chance (below it the share is too noisy to mean anything, and the plain one holds).
+constexpr int kMinSameHourPairs = 16;
+
 struct LockstepRule {
   int64_t min_tolerance = 60;  // seconds: the first tolerance; each next one is 4x the previous
   int scales = 3;
+  int64_t hour = 3600;  // seconds: the width of an hour of the day, for the same-hour null
   UNFRIEND_HOST_DEVICE int64_t tolerance(int scale) const { return min_tolerance << (2 * scale); }
 };
 
@@ -70,6 +78,7 @@ UNFRIEND_HOST_DEVICE inline PairMatch match_accounts(const uint32_t* slot_a, con
                                                      const LockstepRule& rule) {
   int32_t matched[kMaxToleranceScales] = {};
   int64_t delay_a[kMaxNullSlots], delay_b[kMaxNullSlots];
+  int32_t hour_of[kMaxNullSlots];
   int kept = 0;
   PairMatch m;
   const int scales = rule.scales < kMaxToleranceScales ? rule.scales : kMaxToleranceScales;
@@ -98,6 +107,8 @@ UNFRIEND_HOST_DEVICE inline PairMatch match_accounts(const uint32_t* slot_a, con
       if (kept < kMaxNullSlots) {
         delay_a[kept] = time_a[i] - slot_first_time[s];
         delay_b[kept] = time_b[j] - slot_first_time[s];
+        const int64_t of_day = ((slot_first_time[s] % 86400) + 86400) % 86400;
+        hour_of[kept] = static_cast<int32_t>(of_day / (rule.hour > 0 ? rule.hour : 1));
         ++kept;
       }
       ++m.shared;
@@ -111,15 +122,25 @@ UNFRIEND_HOST_DEVICE inline PairMatch match_accounts(const uint32_t* slot_a, con
     if (matched[c] == 0) continue;
     // Delay pairs from different slots within T, smoothed so that none is certain or impossible.
     const int64_t tolerance = rule.tolerance(c);
-    int64_t within = 0;
+    int64_t within = 0, within_hour = 0, cross_hour = 0;
     for (int x = 0; x < kept; ++x) {
       for (int y = 0; y < kept; ++y) {
+        if (x == y) continue;
         const int64_t d = delay_a[x] - delay_b[y];
-        within += x != y && d <= tolerance && d >= -tolerance;
+        const bool close = d <= tolerance && d >= -tolerance;
+        within += close;
+        if (hour_of[x] == hour_of[y]) {
+          ++cross_hour;
+          within_hour += close;
+        }
       }
     }
     const double cross = static_cast<double>(kept) * (kept - 1);
-    const double chance = (within + 1.0) / (cross + 2.0);
+    double chance = (within + 1.0) / (cross + 2.0);
+    if (cross_hour >= kMinSameHourPairs) {
+      const double same_hour = (within_hour + 1.0) / (cross_hour + 2.0);
+      if (same_hour > chance) chance = same_hour;
+    }
     const double p = binomial_tail_log10(m.shared, matched[c], chance);
     if (p < m.log10_p) {
       m.log10_p = p;

@@ -174,6 +174,7 @@ LockstepResult find_campaigns(Backend& backend, const ActionIndex& index,
   LockstepThresholds& th = result.thresholds;
   th.rule.min_tolerance = cfg.min_tolerance_s;
   th.rule.scales = cfg.tolerance_scales;
+  th.rule.hour = cfg.hour_s;
   th.min_matches = cfg.min_matches;
   th.min_size = cfg.min_size;
   th.significance = cfg.significance;

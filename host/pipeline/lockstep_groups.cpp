@@ -166,7 +166,7 @@ GroupTest test_group(const ActionIndex& index, const std::vector<uint32_t>& memb
   for (const auto& [slot, count] : members_on) {
     if (count >= 2) slot_of.emplace(slot, static_cast<uint32_t>(slot_of.size()));
   }
-  const int64_t hour_seconds = std::max<int64_t>(1, cfg.group_hour_s);
+  const int64_t hour_seconds = std::max<int64_t>(1, cfg.hour_s);
   std::vector<std::vector<MemberSlot>> member_slots(members.size());
   for (size_t m = 0; m < members.size(); ++m) {
     for_each_first_action(members[m], [&](int64_t e) {
