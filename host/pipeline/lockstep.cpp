@@ -290,6 +290,8 @@ LockstepResult find_campaigns(Backend& backend, const ActionIndex& index,
     excess_of.assign(members.size(), 0.0);
     find_group_campaigns(index, pairs, matches, config, th, in_campaign, members, excess_of);
     result.group_campaigns = static_cast<int64_t>(members.size() - before);
+    // Quiet accounts in step with a group campaign join it as they join a linked one.
+    if (result.group_campaigns > 0) attach_to_campaigns(pairs, matches, cfg, result, members);
   }
   std::vector<Campaign> campaigns(members.size());
   std::vector<double> similarity_sum(members.size(), 0.0), strength_sum(members.size(), 0.0);
