@@ -110,6 +110,9 @@ def main():
     write(a, rows_out, peer, scaling, real)
 
 
+HAND_MARKER = "<!-- written by hand below: kept by bench/lockstep/run.py -->"
+
+
 def write(a, rows_out, peer, scaling, real):
     md = ["# Lockstep campaigns from action logs",
           "",
@@ -163,8 +166,16 @@ def write(a, rows_out, peer, scaling, real):
                f"{real['seconds']:.1f} s, {real['peak_mb']:.0f} MB. Its SOURCE.md counts only 3 "
                "account pairs that co-shared three or more objects within 60 s, so flagging little "
                "is the expected answer."]
-    with open(os.path.join(ROOT, "bench", "results", "lockstep.md"), "w") as f:
-        f.write("\n".join(md) + "\n")
+    # Analysis written by hand below the marker survives a rerun; the tables above it do not.
+    out = os.path.join(ROOT, "bench", "results", "lockstep.md")
+    kept = ""
+    if os.path.exists(out):
+        with open(out) as f:
+            text = f.read()
+        if HAND_MARKER in text:
+            kept = text[text.index(HAND_MARKER):]
+    with open(out, "w") as f:
+        f.write("\n".join(md) + "\n" + ("\n" + kept if kept else ""))
     with open(os.path.join(ROOT, "bench", "results", "lockstep.json"), "w") as f:
         json.dump(dict(worlds=rows_out, peer=peer, scaling=scaling, real=real), f, indent=1)
 
