@@ -41,4 +41,15 @@ inline int64_t ActionIndex::bytes() const {
          b(slot_time);
 }
 
+/// Calls visit(e) for account a's first entry on each slot it acted on (its entries are sorted
+/// by slot, then time, so that is the first of each run of one slot).
+template <typename Visit>
+void for_each_first_action(const ActionIndex& index, uint32_t a, Visit&& visit) {
+  for (int64_t e = index.account_offsets[a]; e < index.account_offsets[a + 1]; ++e) {
+    if (e > index.account_offsets[a] && index.account_slot[e - 1] == index.account_slot[e])
+      continue;
+    visit(e);
+  }
+}
+
 }  // namespace unfriend

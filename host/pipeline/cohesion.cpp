@@ -4,19 +4,12 @@
 #include <cmath>
 #include <numeric>
 
+#include "host/core/splitmix64.h"
 #include "host/pipeline/preprocess.h"
 
 namespace unfriend {
 
 namespace {
-
-// splitmix64: a fixed, portable stream (std::shuffle's is not specified).
-uint64_t next_random(uint64_t& state) {
-  uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
 
 Matrix half_of(MatrixView features, const std::vector<int32_t>& columns, Metric metric) {
   const int64_t width = static_cast<int64_t>(columns.size());
@@ -39,7 +32,7 @@ FeatureHalves split_feature_halves(const std::vector<int32_t>& informative, uint
   std::vector<int32_t> order = informative;
   uint64_t state = seed ^ 0x5eed5eed1175ULL;
   for (size_t i = order.size() - 1; i > 0; --i) {
-    const size_t j = static_cast<size_t>(next_random(state) % (i + 1));
+    const size_t j = static_cast<size_t>(splitmix64_next(state) % (i + 1));
     std::swap(order[i], order[j]);
   }
   const size_t first = order.size() / 2;

@@ -39,11 +39,9 @@ void describe_campaign(const ActionIndex& index, const std::vector<uint32_t>& me
   // Members per slot (each member counted once per slot) and each member's first time there.
   std::map<uint32_t, std::vector<int64_t>> first_times;
   for (uint32_t a : members) {
-    for (int64_t e = index.account_offsets[a]; e < index.account_offsets[a + 1]; ++e) {
-      if (e > index.account_offsets[a] && index.account_slot[e - 1] == index.account_slot[e])
-        continue;
+    for_each_first_action(index, a, [&](int64_t e) {
       first_times[index.account_slot[e]].push_back(index.account_time[e]);
-    }
+    });
   }
   const size_t quorum = std::max<size_t>(2, (members.size() + 3) / 4);
   std::map<int32_t, int64_t> kind_actions;

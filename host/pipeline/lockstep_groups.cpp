@@ -5,6 +5,7 @@
 #include <map>
 #include <numeric>
 
+#include "host/core/splitmix64.h"
 #include "host/core/union_find.h"
 
 namespace unfriend {
@@ -12,13 +13,6 @@ namespace unfriend {
 namespace {
 
 constexpr int64_t kDaySeconds = 86400;
-
-uint64_t next_random(uint64_t& state) {  // splitmix64
-  uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
 
 // A member's delay on one of the group's slots, in a layout (observed or shuffled).
 struct Placed {
@@ -106,7 +100,7 @@ std::vector<uint32_t> propagate_labels(const std::vector<std::vector<uint32_t>>&
   // label wins" floods every community with one label through the first ties.
   auto mix = [seed](uint64_t x, uint64_t y) {
     uint64_t state = seed ^ (x * 0x9E3779B97F4A7C15ULL) ^ (y + 0x632BE59BD9B4E019ULL);
-    return next_random(state);
+    return splitmix64_next(state);
   };
   std::vector<uint32_t> order(n), seen;
   std::iota(order.begin(), order.end(), 0u);
@@ -152,15 +146,8 @@ GroupTest test_group(const ActionIndex& index, const std::vector<uint32_t>& memb
                      uint64_t seed) {
   // The group's slots: those at least two members acted on.
   std::map<uint32_t, int> members_on;
-  auto for_each_first_action = [&](uint32_t a, auto&& visit) {
-    for (int64_t e = index.account_offsets[a]; e < index.account_offsets[a + 1]; ++e) {
-      if (e > index.account_offsets[a] && index.account_slot[e - 1] == index.account_slot[e])
-        continue;
-      visit(e);
-    }
-  };
   for (uint32_t a : members) {
-    for_each_first_action(a, [&](int64_t e) { ++members_on[index.account_slot[e]]; });
+    for_each_first_action(index, a, [&](int64_t e) { ++members_on[index.account_slot[e]]; });
   }
   std::map<uint32_t, uint32_t> slot_of;
   for (const auto& [slot, count] : members_on) {
@@ -169,7 +156,7 @@ GroupTest test_group(const ActionIndex& index, const std::vector<uint32_t>& memb
   const int64_t hour_seconds = std::max<int64_t>(1, cfg.hour_s);
   std::vector<std::vector<MemberSlot>> member_slots(members.size());
   for (size_t m = 0; m < members.size(); ++m) {
-    for_each_first_action(members[m], [&](int64_t e) {
+    for_each_first_action(index, members[m], [&](int64_t e) {
       const uint32_t s = index.account_slot[e];
       const auto it = slot_of.find(s);
       if (it == slot_of.end()) return;
@@ -199,7 +186,7 @@ GroupTest test_group(const ActionIndex& index, const std::vector<uint32_t>& memb
       const std::vector<MemberSlot>& list = member_slots[m];
       keys.resize(list.size());
       order.resize(list.size());
-      for (size_t i = 0; i < list.size(); ++i) keys[i] = next_random(state);
+      for (size_t i = 0; i < list.size(); ++i) keys[i] = splitmix64_next(state);
       std::iota(order.begin(), order.end(), size_t{0});
       auto stratum = [&](size_t x) { return same_hour ? list[x].hour : 0; };
       std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
@@ -229,10 +216,11 @@ GroupTest test_group(const ActionIndex& index, const std::vector<uint32_t>& memb
     double excess = 0, share = 0, log10_p = 0;
     int32_t above = 0, below = 0;
   };
+  // The observed layout is the same for both nulls: its close partners are counted once per
+  // tolerance, before the shuffles that `measure` compares them with.
+  std::vector<std::vector<Placed>> aligned = observed_layout();
   auto measure = [&](int scale, bool same_hour) {
     const int64_t tolerance = rule.tolerance(scale);
-    std::vector<std::vector<Placed>> aligned = observed_layout();
-    close_partners(aligned, tolerance, observed);
     std::fill(null_sum.begin(), null_sum.end(), 0.0);
     for (int r = 0; r < cfg.group_permutations; ++r) {
       std::vector<std::vector<Placed>> layout = shuffled_layout(same_hour);
@@ -263,6 +251,7 @@ GroupTest test_group(const ActionIndex& index, const std::vector<uint32_t>& memb
   // same-hour shuffle to move them (a like farm's dozens of orders at all hours).
   GroupTest best;
   for (int c = 0; c < rule.scales; ++c) {
+    close_partners(aligned, rule.tolerance(c), observed);
     const Measured hour = measure(c, true);
     const Measured plain = measure(c, false);
     GroupTest t;
@@ -287,11 +276,7 @@ namespace {
 std::vector<uint32_t> key_slots(const ActionIndex& index, const std::vector<uint32_t>& members) {
   std::map<uint32_t, size_t> count;
   for (uint32_t a : members) {
-    for (int64_t e = index.account_offsets[a]; e < index.account_offsets[a + 1]; ++e) {
-      if (e > index.account_offsets[a] && index.account_slot[e - 1] == index.account_slot[e])
-        continue;
-      ++count[index.account_slot[e]];
-    }
+    for_each_first_action(index, a, [&](int64_t e) { ++count[index.account_slot[e]]; });
   }
   const size_t quorum = std::max<size_t>(2, (members.size() + 3) / 4);
   std::vector<uint32_t> slots;
